@@ -1,0 +1,249 @@
+package xmpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
+
+// S2S is the server-to-server endpoint: it accepts streams from remote
+// servers on the listener and keeps one outbound stream per (local, remote)
+// domain pair for the stanzas we send (RFC 6120 §4.1: s2s streams are
+// unidirectional).
+type S2S struct {
+	o   Options
+	m   *metrics
+	rt  *router
+	log *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	ln       net.Listener
+	links    map[linkKey]*outLink
+	inbound  map[*inStream]struct{}
+	draining bool
+}
+
+type linkKey struct{ local, remote string }
+
+// NewS2S validates the options and returns an endpoint; Start binds it.
+func NewS2S(o Options) (*S2S, error) {
+	o.defaults()
+	if len(o.Domains) == 0 {
+		return nil, fmt.Errorf("xmpp: no domains to serve: %w", ErrConfig)
+	}
+	if o.TLSConfig == nil || len(o.TLSConfig.Certificates) == 0 && o.TLSConfig.GetCertificate == nil {
+		return nil, fmt.Errorf("xmpp: a TLS certificate is required: %w", ErrConfig)
+	}
+	if o.Resolver == nil {
+		return nil, fmt.Errorf("xmpp: no resolver: %w", ErrConfig)
+	}
+	if len(o.DialbackSecret) < 16 {
+		return nil, fmt.Errorf("xmpp: dialback secret shorter than 16 bytes: %w", ErrConfig)
+	}
+	m := newMetrics(o.Registerer)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &S2S{
+		o: o, m: m, log: o.Logger, ctx: ctx, cancel: cancel,
+		links: make(map[linkKey]*outLink), inbound: make(map[*inStream]struct{}),
+	}
+	s.rt = &router{
+		domains: o.Domains, features: o.Features, version: o.Version, handler: o.Handler,
+		send: s.Send, pending: newTracker(), m: m, log: o.Logger,
+	}
+	return s, nil
+}
+
+// Start binds the listener and serves it until Close.
+func (s *S2S) Start(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.o.Listen)
+	if err != nil {
+		return fmt.Errorf("xmpp: listen %s: %w", s.o.Listen, err)
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	s.log.Info("s2s listener bound", "addr", ln.Addr().String())
+	s.wg.Add(1)
+	go s.accept(ln)
+	return nil
+}
+
+// Addr is the bound listener address (nil before Start).
+func (s *S2S) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+func (s *S2S) accept(ln net.Listener) {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || s.ctx.Err() != nil {
+				return
+			}
+			// Temporary failure (e.g. EMFILE): back off, capped.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.log.Warn("s2s accept failed", "err", err)
+			select {
+			case <-time.After(delay):
+			case <-s.ctx.Done():
+				return
+			}
+			continue
+		}
+		delay = 0
+		st := &inStream{s: s, c: newXConn(nc, nsServer, s.o.MaxStanzaSize), authed: make(map[string]bool)}
+		s.mu.Lock()
+		if s.draining {
+			s.mu.Unlock()
+			_ = nc.Close()
+			continue
+		}
+		s.inbound[st] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			st.serve(s.ctx)
+			s.mu.Lock()
+			delete(s.inbound, st)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Send routes a stanza from one of our domains: to a served domain it is
+// handled locally, otherwise it is queued on the outbound stream to the
+// recipient's domain. It fails at once (and the caller answers its own
+// sender) when the stanza is malformed or the queue is full; later
+// delivery failures come back to the sender as error stanzas.
+func (s *S2S) Send(ctx context.Context, st *Element) error {
+	local, remote, err := s.addresses(st)
+	if err != nil {
+		return err
+	}
+	if s.rt.serves(remote) {
+		s.rt.route(ctx, st)
+		return nil
+	}
+	l, err := s.link(local, remote)
+	if err != nil {
+		return err
+	}
+	return l.enqueue(st)
+}
+
+// addresses checks a stanza's addressing for sending (RFC 6120 §8.1.1.1,
+// §8.1.2.1: both required on s2s) and returns the domain pair.
+func (s *S2S) addresses(st *Element) (local, remote string, err error) {
+	from, err := jid.Parse(st.Get("from"))
+	if err != nil {
+		return "", "", &StanzaError{Condition: ErrJIDMalformed, Text: "bad from address"}
+	}
+	to, err := jid.Parse(st.Get("to"))
+	if err != nil {
+		return "", "", &StanzaError{Condition: ErrJIDMalformed, Text: "bad to address"}
+	}
+	if !s.rt.serves(from.Domainpart()) {
+		return "", "", &StanzaError{Condition: ErrNotAllowed, Text: "from is not a served domain"}
+	}
+	return strings.ToLower(from.Domainpart()), strings.ToLower(to.Domainpart()), nil
+}
+
+// link returns the outbound link for a domain pair, creating it.
+func (s *S2S) link(local, remote string) (*outLink, error) {
+	k := linkKey{local, remote}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return nil, &StanzaError{Condition: ErrServiceUnavailable, Text: "shutting down"}
+	}
+	l := s.links[k]
+	if l == nil {
+		l = newOutLink(s, local, remote)
+		s.links[k] = l
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			l.run(s.ctx)
+		}()
+	}
+	return l, nil
+}
+
+// dropLink removes an idle link if it is still the registered one.
+func (s *S2S) dropLink(l *outLink) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(l.queue) > 0 {
+		return false
+	}
+	if s.links[linkKey{l.local, l.remote}] == l {
+		delete(s.links, linkKey{l.local, l.remote})
+	}
+	return true
+}
+
+// PeerStatus describes the outbound stream to one remote domain.
+type PeerStatus struct {
+	Local, Remote string
+	State         string
+	Queued        int
+}
+
+// Peers lists the outbound links.
+func (s *S2S) Peers() []PeerStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]PeerStatus, 0, len(s.links))
+	for _, l := range s.links {
+		out = append(out, PeerStatus{Local: l.local, Remote: l.remote, State: l.stateName(), Queued: len(l.queue)})
+	}
+	return out
+}
+
+// Close stops accepting, closes every stream with </stream:stream>
+// (RFC 6120 §4.4) and waits for the goroutines, bounded by ctx.
+func (s *S2S) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	ln := s.ln
+	ins := make([]*inStream, 0, len(s.inbound))
+	for st := range s.inbound {
+		ins = append(ins, st)
+	}
+	s.mu.Unlock()
+	if ln != nil {
+		_ = ln.Close()
+	}
+	s.cancel() // links close their streams gracefully on cancel
+	for _, st := range ins {
+		st.c.close(nil)
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("xmpp: close: %w", ctx.Err())
+	}
+}

@@ -1,0 +1,127 @@
+package xmpp
+
+import (
+	"encoding/xml"
+	"errors"
+)
+
+// Stanza error conditions (RFC 6120 §8.3.3).
+const (
+	ErrBadRequest            = "bad-request"
+	ErrConflict              = "conflict"
+	ErrFeatureNotImplemented = "feature-not-implemented"
+	ErrForbidden             = "forbidden"
+	ErrGone                  = "gone"
+	ErrInternalServerError   = "internal-server-error"
+	ErrItemNotFound          = "item-not-found"
+	ErrJIDMalformed          = "jid-malformed"
+	ErrNotAcceptable         = "not-acceptable"
+	ErrNotAllowed            = "not-allowed"
+	ErrNotAuthorized         = "not-authorized"
+	ErrPolicyViolation       = "policy-violation"
+	ErrRecipientUnavailable  = "recipient-unavailable"
+	ErrRedirect              = "redirect"
+	ErrRegistrationRequired  = "registration-required"
+	ErrRemoteServerNotFound  = "remote-server-not-found"
+	ErrRemoteServerTimeout   = "remote-server-timeout"
+	ErrResourceConstraint    = "resource-constraint"
+	ErrServiceUnavailable    = "service-unavailable"
+	ErrSubscriptionRequired  = "subscription-required"
+	ErrUndefinedCondition    = "undefined-condition"
+	ErrUnexpectedRequest     = "unexpected-request"
+)
+
+// errorTypes are the error types RFC 6120 §8.3.3 gives for each condition.
+var errorTypes = map[string]string{
+	ErrBadRequest: "modify", ErrConflict: "cancel", ErrFeatureNotImplemented: "cancel",
+	ErrForbidden: "auth", ErrGone: "cancel", ErrInternalServerError: "cancel",
+	ErrItemNotFound: "cancel", ErrJIDMalformed: "modify", ErrNotAcceptable: "modify",
+	ErrNotAllowed: "cancel", ErrNotAuthorized: "auth", ErrPolicyViolation: "modify",
+	ErrRecipientUnavailable: "wait", ErrRedirect: "modify", ErrRegistrationRequired: "auth",
+	ErrRemoteServerNotFound: "cancel", ErrRemoteServerTimeout: "wait",
+	ErrResourceConstraint: "wait", ErrServiceUnavailable: "cancel",
+	ErrSubscriptionRequired: "auth", ErrUndefinedCondition: "cancel", ErrUnexpectedRequest: "wait",
+}
+
+// StanzaError is a stanza-level error (RFC 6120 §8.3). Returned by the core
+// for a stanza, it is sent back to the stanza's sender.
+type StanzaError struct {
+	Type      string // auth, cancel, continue, modify, wait; empty: per condition
+	Condition string
+	Text      string
+	By        string
+}
+
+func (e *StanzaError) Error() string {
+	if e.Text != "" {
+		return "xmpp: stanza error " + e.Condition + ": " + e.Text
+	}
+	return "xmpp: stanza error " + e.Condition
+}
+
+func (e *StanzaError) element() *Element {
+	typ := e.Type
+	if typ == "" {
+		typ = errorTypes[e.Condition]
+		if typ == "" {
+			typ = "cancel"
+		}
+	}
+	el := NewElement(nsServer, "error", "type", typ, "by", e.By).Add(NewElement(nsStanzas, e.Condition))
+	if e.Text != "" {
+		t := NewElement(nsStanzas, "text")
+		t.Attr = append(t.Attr, xmlLang("en"))
+		el.Add(t.AddText(e.Text))
+	}
+	return el
+}
+
+// ParseStanzaError reads the <error/> child of an error stanza, or nil.
+func ParseStanzaError(st *Element) *StanzaError {
+	el := st.Child("", "error")
+	if el == nil {
+		return nil
+	}
+	se := &StanzaError{Type: el.Get("type"), By: el.Get("by"), Condition: ErrUndefinedCondition}
+	for _, n := range el.Nodes {
+		if n.El == nil || n.El.Name.Space != nsStanzas {
+			continue
+		}
+		if n.El.Name.Local == "text" {
+			se.Text = n.El.Text()
+		} else {
+			se.Condition = n.El.Name.Local
+		}
+	}
+	return se
+}
+
+// ErrorReply builds the error response to st (RFC 6120 §8.3.1): addresses
+// swapped, same id, type "error". It returns nil for a stanza that must not
+// be answered with an error (an error itself, or an IQ result).
+func ErrorReply(st *Element, serr *StanzaError) *Element {
+	switch st.Get("type") {
+	case "error":
+		return nil
+	case "result":
+		if st.Name.Local == "iq" {
+			return nil
+		}
+	}
+	r := NewElement(st.Name.Space, st.Name.Local, "from", st.Get("to"), "to", st.Get("from"), "id", st.Get("id"), "type", "error")
+	return r.Add(serr.element())
+}
+
+// asStanzaError returns err as a StanzaError; other errors become
+// internal-server-error.
+func asStanzaError(err error) *StanzaError {
+	var se *StanzaError
+	if errors.As(err, &se) {
+		return se
+	}
+	return &StanzaError{Condition: ErrInternalServerError}
+}
+
+func xmlLang(lang string) xml.Attr {
+	return xml.Attr{Name: xml.Name{Space: nsXML, Local: "lang"}, Value: lang}
+}
