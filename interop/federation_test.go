@@ -4,6 +4,7 @@ package interop
 
 import (
 	"fmt"
+	"github.com/sxgw/sxgw/internal/dnstest"
 	"testing"
 	"time"
 )
@@ -28,6 +29,7 @@ func established(m metrics, direction string) float64 {
 // federation is Prosody serving xmpp.test and sxgw serving sip.test, each
 // finding the other through the test DNS server.
 type federation struct {
+	dns     *dnstest.Server
 	prosody *Prosody
 	sxgw    *SXGW
 }
@@ -40,7 +42,7 @@ func startFederation(t *testing.T) federation {
 	dns := startDNS(t)
 	p := startProsody(t, t.TempDir(), dns)
 	s := startSXGW(t, t.TempDir(), dns)
-	return federation{prosody: p, sxgw: s}
+	return federation{dns: dns, prosody: p, sxgw: s}
 }
 
 // discoGateway sends disco#info from c to sip.test and checks that sxgw

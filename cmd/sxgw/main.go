@@ -1,0 +1,26 @@
+// Command sxgw runs the SIP/XMPP gateway.
+//
+//	sxgw -config sxgw.toml              run the gateway
+//	sxgw -config sxgw.toml -check-config load and validate, then exit
+//	sxgw -print-example-config          print every key with its default
+//	sxgw -version                       print version information
+//
+// SIGTERM or SIGINT drains the gateway (readiness turns 503, new SIP
+// requests get 503) for up to gateway.drain_timeout, closes everything and
+// exits 0; a second signal exits 1 at once.
+//
+// Exit status: 0 success, 1 runtime failure or forced exit, 2 bad usage or
+// configuration problems.
+//
+// This package holds no gateway logic: it reads flags and configuration,
+// builds the logger and wires the packages together.
+package main
+
+import (
+	"context"
+	"os"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
