@@ -42,7 +42,7 @@ type Options struct {
 	// included, and one dialback verification.
 	ConnectTimeout time.Duration
 	// PingInterval is how long an outbound stream may stay silent before
-	// we check it with an XEP-0199 ping.
+	// we check it with an XEP-0199 ping; negative disables pings.
 	PingInterval time.Duration
 	// QueueSize bounds the stanzas waiting per remote domain.
 	QueueSize int
@@ -78,7 +78,7 @@ func (o *Options) defaults() {
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = 10 * time.Second
 	}
-	if o.PingInterval <= 0 {
+	if o.PingInterval == 0 {
 		o.PingInterval = 60 * time.Second
 	}
 	if o.QueueSize <= 0 {

@@ -173,7 +173,15 @@ func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element 
 	go func() { closed <- l.drainReads(c) }()
 	defer func() { <-closed }()
 
-	ping := time.NewTimer(l.s.o.PingInterval)
+	// A stopped timer whose channel never fires when pings are disabled.
+	ping := time.NewTimer(max(l.s.o.PingInterval, time.Hour))
+	ping.Stop()
+	resetPing := func() {
+		if l.s.o.PingInterval > 0 {
+			ping.Reset(l.s.o.PingInterval)
+		}
+	}
+	resetPing()
 	defer ping.Stop()
 	idle := time.NewTimer(linkIdle)
 	defer idle.Stop()
@@ -204,7 +212,7 @@ func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element 
 			for _, st := range batch {
 				l.s.m.stanzas.WithLabelValues("out", stanzaKind(st)).Inc()
 			}
-			ping.Reset(l.s.o.PingInterval)
+			resetPing()
 			idle.Reset(linkIdle)
 		}
 		select {
@@ -222,7 +230,7 @@ func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element 
 					pingFailed <- struct{}{}
 				}
 			}()
-			ping.Reset(l.s.o.PingInterval)
+			resetPing()
 		case <-pingFailed:
 			l.s.log.Info("s2s outbound stream unresponsive to ping", "remote", l.remote)
 			c.close(streamErr(CondConnectionTimeout, ""))

@@ -298,7 +298,7 @@ func TestRunStartStop(t *testing.T) {
 	for _, want := range []string{
 		"store: ok " + filepath.Join(dir, "data", "sxgw.db") + "\n",
 		"sip: ok udp 127.0.0.1:", ", tcp 127.0.0.1:", ", tls 127.0.0.1:",
-		"xmpp: ok\n",
+		"xmpp: ok s2s listening on 127.0.0.1:",
 		"certificate: self-signed, in " + filepath.Join(dir, "data"),
 	} {
 		if !strings.Contains(body, want) {
