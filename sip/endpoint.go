@@ -45,6 +45,7 @@ type Endpoint struct {
 	closers   []io.Closer
 	serving   sync.WaitGroup // listener goroutines
 	inflight  sync.WaitGroup // requests inside the pipeline
+	busy      atomic.Int64   // the same, countable
 }
 
 // Listener is a bound listening address.
@@ -77,7 +78,7 @@ func New(o Options) (*Endpoint, error) {
 		e.clientTLS = o.TLSConfig.Clone()
 	}
 	e.local.Store(newLocalNames(o.Domains))
-	e.routes.Store(newRoutes(nil, nil))
+	e.routes.Store(newRoutes(nil, nil, nil))
 
 	sipgoLog := slog.New(quietHandler{inner: e.log.Handler()}).With("lib", "sipgo")
 	// The parser must take requests somewhat larger than MaxMessageSize so
@@ -267,8 +268,18 @@ func (e *Endpoint) enter() bool {
 		return false
 	}
 	e.inflight.Add(1)
+	e.busy.Add(1)
 	return true
 }
+
+// leave ends what enter began.
+func (e *Endpoint) leave() {
+	e.busy.Add(-1)
+	e.inflight.Done()
+}
+
+// Idle reports whether no request is being handled (for draining).
+func (e *Endpoint) Idle() bool { return e.busy.Load() == 0 }
 
 // udpListenerFor returns the address of a UDP listener that can send to dst
 // (same family) and that sipgo is already serving, so that outgoing UDP

@@ -25,6 +25,7 @@ const (
 	badUnknownDomain = "unknown_domain"
 	badBadExtension  = "bad_extension"
 	badForbidden     = "forbidden"
+	badContentType   = "content_type"
 )
 
 // classError labels outgoing requests that got no final response.

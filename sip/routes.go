@@ -17,17 +17,20 @@ type Handler func(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 // it; Handle replaces it as a whole.
 type routes struct {
 	handlers map[sipgosip.RequestMethod]Handler
-	accept   []string // content types registered, in order
-	allow    string   // Allow value (RFC 3261 §20.5), sorted
-	acceptV  string   // Accept value (RFC 3261 §20.1)
+	// foreign marks methods whose handler takes requests for any
+	// Request-URI: the gateway, not the endpoint, decides where they go.
+	foreign map[sipgosip.RequestMethod]bool
+	accept  []string // content types registered, in order
+	allow   string   // Allow value (RFC 3261 §20.5), sorted
+	acceptV string   // Accept value (RFC 3261 §20.1)
 }
 
 // baseAccept is what OPTIONS advertises before any feature registers more
 // (RFC 3261 §11.2 lists application/sdp).
 const baseAccept = "application/sdp"
 
-func newRoutes(handlers map[sipgosip.RequestMethod]Handler, accept []string) *routes {
-	r := &routes{handlers: handlers, accept: accept}
+func newRoutes(handlers map[sipgosip.RequestMethod]Handler, foreign map[sipgosip.RequestMethod]bool, accept []string) *routes {
+	r := &routes{handlers: handlers, foreign: foreign, accept: accept}
 	allowed := []string{string(sipgosip.OPTIONS)}
 	for m := range handlers {
 		allowed = append(allowed, string(m))
@@ -55,6 +58,17 @@ func newRoutes(handlers map[sipgosip.RequestMethod]Handler, accept []string) *ro
 // OPTIONS is answered by the endpoint unless a handler replaces it.
 // Handle panics on an empty method or a nil handler.
 func (e *Endpoint) Handle(method string, h Handler, accept ...string) {
+	e.handle(method, h, false, accept)
+}
+
+// HandleGateway is Handle for a method the gateway translates: its
+// requests reach h whatever domain their Request-URI names (the SIP-to-XMPP
+// gateway relays requests for foreign domains, RFC 7247 §4), and h decides.
+func (e *Endpoint) HandleGateway(method string, h Handler, accept ...string) {
+	e.handle(method, h, true, accept)
+}
+
+func (e *Endpoint) handle(method string, h Handler, foreign bool, accept []string) {
 	method = strings.ToUpper(strings.TrimSpace(method))
 	if method == "" || h == nil {
 		panic("sip: Handle needs a method and a handler")
@@ -67,11 +81,16 @@ func (e *Endpoint) Handle(method string, h Handler, accept ...string) {
 		handlers[m] = oh
 	}
 	handlers[sipgosip.RequestMethod(method)] = h
+	fm := make(map[sipgosip.RequestMethod]bool, len(old.foreign)+1)
+	for m, v := range old.foreign {
+		fm[m] = v
+	}
+	fm[sipgosip.RequestMethod(method)] = foreign
 	types := slices.Clone(old.accept)
 	for _, t := range accept {
 		if t = strings.TrimSpace(t); t != "" && !containsFold(types, t) {
 			types = append(types, t)
 		}
 	}
-	e.routes.Store(newRoutes(handlers, types))
+	e.routes.Store(newRoutes(handlers, fm, types))
 }

@@ -16,7 +16,7 @@ func (e *Endpoint) serve(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if !e.enter() {
 		return
 	}
-	defer e.inflight.Done()
+	defer e.leave()
 
 	if req.IsAck() {
 		e.serveAck(req, tx)
@@ -74,8 +74,9 @@ func (e *Endpoint) check(req *sipgosip.Request, rt *routes) *rejection {
 	if rej := checkMaxForwards(req); rej != nil {
 		return rej
 	}
-	// RFC 3261 §8.2.2.1: a Request-URI that is not ours gets 404.
-	if !e.local.Load().isLocal(req.Recipient.Host) {
+	// RFC 3261 §8.2.2.1: a Request-URI that is not ours gets 404, unless
+	// the method is one the gateway relays to the other side.
+	if !rt.foreign[req.Method] && !e.local.Load().isLocal(req.Recipient.Host) {
 		return &rejection{code: 404, reason: "Not Found", metric: badUnknownDomain}
 	}
 	if rej := checkRequire(req, e.supported()); rej != nil {

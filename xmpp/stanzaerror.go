@@ -112,12 +112,25 @@ func ErrorReply(st *Element, serr *StanzaError) *Element {
 	return r.Add(serr.element())
 }
 
-// asStanzaError returns err as a StanzaError; other errors become
-// internal-server-error.
+// conditionCarrier is implemented by core errors that know their stanza
+// error (translate.Error does, per RFC 7247 §7).
+type conditionCarrier interface {
+	StanzaCondition() (typ, cond, text string)
+}
+
+// asStanzaError returns err as a StanzaError: our own type, or a carried
+// condition; other errors become internal-server-error.
 func asStanzaError(err error) *StanzaError {
 	var se *StanzaError
 	if errors.As(err, &se) {
 		return se
+	}
+	var cc conditionCarrier
+	if errors.As(err, &cc) {
+		typ, cond, text := cc.StanzaCondition()
+		if cond != "" {
+			return &StanzaError{Type: typ, Condition: cond, Text: text}
+		}
 	}
 	return &StanzaError{Condition: ErrInternalServerError}
 }

@@ -38,6 +38,7 @@ type app struct {
 	xmppCert *tls.Certificate // nil when the XMPP side needs none
 	sipCert  *tls.Certificate // nil when there is no SIP TLS
 	sip      *sip.Endpoint
+	core     *gateway.Gateway
 
 	closers []closer // closed in reverse order
 }
@@ -127,6 +128,16 @@ func (a *app) start(ctx context.Context) error {
 		return err
 	}
 
+	a.core, err = gateway.New(gateway.Options{
+		Domains:         a.cfg.Domains(),
+		ComponentDomain: componentDomain(a.cfg),
+		Registerer:      a.reg,
+		Logger:          a.log.With("component", "gateway"),
+	})
+	if err != nil {
+		return err
+	}
+
 	if err := a.startSIP(ctx); err != nil {
 		a.health.SetReady("sip", false, err.Error())
 		return err
@@ -138,6 +149,9 @@ func (a *app) start(ctx context.Context) error {
 		a.health.SetReady("xmpp", false, err.Error())
 		return fmt.Errorf("xmpp: %w", err)
 	}
+	// Registered last, so closed first: queued work still reaches both
+	// sides.
+	a.onClose("gateway", func(context.Context) error { a.core.Close(); return nil })
 	return nil
 }
 
@@ -225,6 +239,7 @@ func (a *app) startSIP(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ep.ServeMessages(a.core, a.cfg.SIP.MaxMessageSize)
 	if err := ep.Start(ctx); err != nil {
 		_ = ep.Close()
 		return err
@@ -239,19 +254,32 @@ func (a *app) startSIP(ctx context.Context) error {
 	return nil
 }
 
-// shutdown drains for gateway.drain_timeout, then closes everything. A
-// second signal (force) ends it at once with exit status 1.
+// shutdown drains until nothing is in flight or gateway.drain_timeout
+// passes, then closes everything. A second signal (force) ends it at once
+// with exit status 1.
 func (a *app) shutdown(force <-chan struct{}) int {
 	a.health.SetReady("draining", false, "shutting down")
 	a.sip.Drain()
 	drain := a.cfg.Gateway.DrainTimeout.Duration
 	a.log.Info("draining", "timeout", drain.String())
-	timer := time.NewTimer(drain)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-	case <-force:
-		return exitFailure
+	deadline := time.NewTimer(drain)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	// A short grace period lets requests already on the wire arrive.
+	grace := time.Now().Add(min(drain, 200*time.Millisecond))
+wait:
+	for {
+		select {
+		case <-deadline.C:
+			break wait
+		case <-force:
+			return exitFailure
+		case now := <-tick.C:
+			if now.After(grace) && a.sip.Idle() && a.core.Idle() {
+				break wait
+			}
+		}
 	}
 	if !a.close(force) {
 		return exitFailure

@@ -29,6 +29,7 @@ func startXMPP(ctx context.Context, a *app) error {
 		Resolver:       a.resolver,
 		Registerer:     a.reg,
 		Logger:         a.log.With("component", "xmpp"),
+		Handler:        xmpp.NewInboundHandler(a.core),
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = -1 // idle_ping = 0 disables pings
@@ -55,6 +56,7 @@ func startXMPP(ctx context.Context, a *app) error {
 	if err := s.Start(ctx); err != nil {
 		return err
 	}
+	a.core.Attach(s, a.sip)
 	a.onClose("xmpp", s.Close)
 	a.health.SetReady("xmpp", true, "s2s listening on "+s.Addr().String())
 	return nil
@@ -76,6 +78,7 @@ func startComponent(ctx context.Context, a *app, o xmpp.Options) error {
 	if err := comp.Start(ctx); err != nil {
 		return err
 	}
+	a.core.Attach(comp, a.sip)
 	a.onClose("xmpp", comp.Close)
 	return nil
 }
@@ -114,4 +117,12 @@ func summarizePeers(peers []xmpp.PeerStatus) string {
 	}
 	return fmt.Sprintf("%d established, %d negotiating, %d backoff, %d idle",
 		counts["established"], counts["negotiating"], counts["backoff"], counts["idle"])
+}
+
+// componentDomain is the component domain in component mode, else "".
+func componentDomain(c *config.Config) string {
+	if c.XMPP.Mode == config.ModeComponent {
+		return c.ComponentDomain()
+	}
+	return ""
 }

@@ -1,0 +1,136 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sxgw/sxgw/translate"
+)
+
+// Options configure the core.
+type Options struct {
+	// Domains are the SIP domains sxgw represents on XMPP (the XMPP server
+	// for them), lowercased.
+	Domains []string
+	// ComponentDomain is set in component mode: SIP users then appear as
+	// XEP-0106-escaped localparts of this domain.
+	ComponentDomain string
+	// ErrorWait is how long a SIP MESSAGE waits for an XMPP error before
+	// it is answered 200 (XMPP has no positive delivery answer).
+	ErrorWait time.Duration
+	// QueueLimit bounds the messages waiting per conversation.
+	QueueLimit int
+	// MaxSIPBody bounds a MESSAGE body sent to SIP (RFC 7572 §6: 1300
+	// bytes; larger gets policy-violation).
+	MaxSIPBody int
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+}
+
+// Gateway is the core: it implements sip.Inbound and xmpp.Inbound and
+// reaches the two sides through the ports attached with Attach.
+type Gateway struct {
+	o Options
+	// sipSide maps addresses of SIP users (component mode escapes them
+	// into the component domain); xmppSide maps addresses of XMPP users,
+	// which keep their domain and must not be one we serve (a loop).
+	sipSide, xmppSide translate.AddressOptions
+	m                 *metrics
+	log               *slog.Logger
+	sides             atomic.Pointer[sides]
+	queue             *ordered
+	wait              *waiters
+	dedup             *dedup
+}
+
+// New returns a core; Attach the two sides before traffic flows.
+func New(o Options) (*Gateway, error) {
+	if len(o.Domains) == 0 && o.ComponentDomain == "" {
+		return nil, errors.New("gateway: no domains")
+	}
+	if o.ErrorWait <= 0 {
+		o.ErrorWait = 300 * time.Millisecond
+	}
+	if o.QueueLimit <= 0 {
+		o.QueueLimit = 256
+	}
+	if o.MaxSIPBody <= 0 {
+		o.MaxSIPBody = 1300
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registerer == nil {
+		o.Registerer = prometheus.NewRegistry()
+	}
+	for i, d := range o.Domains {
+		o.Domains[i] = strings.ToLower(d)
+	}
+	g := &Gateway{
+		o:        o,
+		sipSide:  translate.AddressOptions{ComponentDomain: o.ComponentDomain},
+		xmppSide: translate.AddressOptions{LocalDomains: o.Domains},
+		m:        newMetrics(o.Registerer),
+		log:      o.Logger,
+		queue:    newOrdered(o.QueueLimit),
+		wait:     newWaiters(),
+		dedup:    newDedup(32*time.Second, 1<<16),
+	}
+	return g, nil
+}
+
+// sides are the two ports, attached once both exist.
+type sides struct {
+	xmpp XMPPSender
+	sip  SIPSender
+}
+
+// Attach connects the two sides. Until then traffic is refused with 503 /
+// service-unavailable.
+func (g *Gateway) Attach(x XMPPSender, s SIPSender) {
+	g.sides.Store(&sides{xmpp: x, sip: s})
+}
+
+// ports returns the attached sides or the error to answer with.
+func (g *Gateway) ports() (*sides, error) {
+	if p := g.sides.Load(); p != nil {
+		return p, nil
+	}
+	return nil, refuse(503, translate.CondServiceUnavailable, "gateway starting")
+}
+
+// Idle reports whether no translated message is waiting to be sent.
+func (g *Gateway) Idle() bool { return g.queue.active() == 0 }
+
+// Close finishes queued work.
+func (g *Gateway) Close() {
+	g.queue.close()
+}
+
+// serves reports whether domain is one the gateway represents.
+func (g *Gateway) serves(domain string) bool {
+	domain = strings.ToLower(domain)
+	if g.o.ComponentDomain != "" && domain == strings.ToLower(g.o.ComponentDomain) {
+		return true
+	}
+	for _, d := range g.o.Domains {
+		if d == domain {
+			return true
+		}
+	}
+	return false
+}
+
+func refuse(status int, cond, text string) error {
+	e := translate.FromCondition(cond, text)
+	if status != 0 {
+		e.SIPStatus = status
+	}
+	return fmt.Errorf("gateway: %w", e)
+}

@@ -1,0 +1,186 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/sxgw/sxgw/translate"
+)
+
+// sipSendTimeout bounds one MESSAGE sent to SIP (RFC 3261 §17.1.2.2:
+// Timer F is 64*T1 = 32 s).
+const sipSendTimeout = 32 * time.Second
+
+// SIPMessage translates a SIP MESSAGE into a message stanza (RFC 7572
+// §5, Table 2). It returns once the stanza is on its way and no XMPP
+// error came back within ErrorWait, or with the error mapped to the SIP
+// status by RFC 7247 §7.3.
+func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error {
+	start := time.Now()
+	p, err := g.ports()
+	if err != nil {
+		return err
+	}
+	from, to, err := g.sipAddresses(m.From, m.RequestURI)
+	if err != nil {
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
+		return err
+	}
+	// A request resent under a new transaction (failover, a forking
+	// proxy) is answered again, not delivered twice (RFC 3261 §8.2.2.2).
+	if !g.dedup.first(m.From+"\x00"+m.CallID+"\x00"+strconv.FormatUint(uint64(m.CSeq), 10), start) {
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDuplicate).Inc()
+		return nil
+	}
+	x, err := translate.MessageToXMPP(m, from, to)
+	if err != nil {
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
+		return err
+	}
+	if x.ID == "" {
+		x.ID = newID()
+	}
+	sender := x.From.String()
+	ch := g.wait.expect(sender, x.ID)
+	defer g.wait.forget(sender, x.ID)
+	if err := p.xmpp.SendMessage(ctx, x); err != nil {
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
+		return translate.ErrorOf(err)
+	}
+	g.m.latency.WithLabelValues(dirSIPToXMPP).Observe(time.Since(start).Seconds())
+	t := time.NewTimer(g.o.ErrorWait)
+	defer t.Stop()
+	select {
+	case se := <-ch:
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
+		return translate.FromStanzaError(se.Condition, se.Text, x.To.Resourcepart() != "", "")
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
+	return nil
+}
+
+// sipAddresses maps the sender and the target of a SIP request to JIDs
+// (RFC 7247 §6.4): the sender must be of a served domain (we speak for it
+// on XMPP), the target must not (that would loop back into SIP).
+func (g *Gateway) sipAddresses(fromURI, targetURI string) (from, to jid.JID, err error) {
+	from, err = translate.SIPToJID(fromURI, g.sipSide)
+	if err != nil {
+		return from, to, err
+	}
+	if !g.serves(from.Domainpart()) {
+		return from, to, refuse(403, translate.CondForbidden, "sender's domain is not served by this gateway")
+	}
+	to, err = translate.SIPToJID(targetURI, g.xmppSide)
+	if err != nil {
+		return from, to, err
+	}
+	if g.serves(to.Domainpart()) {
+		return from, to, refuse(482, translate.CondNotAcceptable, "loop: target is in a domain this gateway serves")
+	}
+	return from, to, nil
+}
+
+// XMPPMessage translates a message stanza into a SIP MESSAGE (RFC 7572
+// §4, Table 1). Sending happens in order per conversation, after this
+// returns; a SIP failure comes back to the sender as a stanza error.
+func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) error {
+	if m.Type == translate.TypeError {
+		if m.Err != nil && g.wait.resolve(m.To.String(), m.ID, m.Err) {
+			return nil
+		}
+		return nil // an error for something no longer waited for
+	}
+	start := time.Now()
+	p, err := g.ports()
+	if err != nil {
+		return err
+	}
+	if g.serves(m.From.Domainpart()) {
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
+		return refuse(0, translate.CondForbidden, "loop: sender is in a domain this gateway serves")
+	}
+	if m.Type == translate.TypeGroupchat {
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
+		return refuse(0, translate.CondServiceUnavailable, "group chat is not available here")
+	}
+	from, err := translate.JIDToSIP(m.From, g.xmppSide)
+	if err != nil {
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
+		return err
+	}
+	to, err := translate.JIDToSIP(m.To.Bare(), g.sipSide)
+	if err != nil {
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
+		return err
+	}
+	s, ok, err := translate.MessageToSIP(m, from, to, g.o.MaxSIPBody)
+	if err != nil {
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
+		return err
+	}
+	if !ok {
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultDropped).Inc()
+		return nil
+	}
+	job := func() {
+		g.m.latency.WithLabelValues(dirXMPPToSIP).Observe(time.Since(start).Seconds())
+		sctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
+		defer cancel()
+		err := p.sip.SendMessage(sctx, s)
+		if err == nil {
+			g.m.messages.WithLabelValues(dirXMPPToSIP, resultOK).Inc()
+			return
+		}
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultError).Inc()
+		g.log.Debug("SIP MESSAGE failed", "err", err)
+		g.bounceToXMPP(p, m, sipFailure(err))
+	}
+	if err := g.queue.submit(m.From.String()+"\x00"+m.To.Bare().String(), job); err != nil {
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
+		return refuse(0, translate.CondResourceConstraint, "too many messages waiting for this recipient")
+	}
+	return nil
+}
+
+// sipFailure maps a failed SIP request to the error for the XMPP sender:
+// a final response by RFC 7247 §7.3, no response as a remote server
+// timeout or not found.
+func sipFailure(err error) *translate.Error {
+	var sc interface{ SIPResponse() (int, string) }
+	if errors.As(err, &sc) {
+		code, reason := sc.SIPResponse()
+		return translate.FromSIPStatus(code, reason)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return translate.FromCondition(translate.CondRemoteServerTimeout, "")
+	}
+	return translate.FromCondition(translate.CondRemoteServerNotFound, "")
+}
+
+// bounceToXMPP answers a message stanza with an error (RFC 6120 §8.3).
+func (g *Gateway) bounceToXMPP(p *sides, m translate.XMPPMessage, e *translate.Error) {
+	reply := translate.XMPPMessage{
+		From: m.To, To: m.From, ID: m.ID, Type: translate.TypeError, Thread: m.Thread,
+		Err: &translate.StanzaError{Type: e.Type, Condition: e.Condition, Text: e.Text},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.xmpp.SendMessage(ctx, reply); err != nil {
+		g.log.Debug("error reply not sent", "err", err)
+	}
+}
+
+// newID returns a fresh stanza id.
+func newID() string {
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	return "sxgw-" + hex.EncodeToString(b[:])
+}

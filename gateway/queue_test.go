@@ -1,0 +1,61 @@
+package gateway
+
+import (
+	"sync"
+	"testing"
+)
+
+func TestOrderedKeepsOrderPerKey(t *testing.T) {
+	o := newOrdered(1000)
+	var mu sync.Mutex
+	got := map[string][]int{}
+	for i := range 500 {
+		for _, k := range []string{"a", "b", "c"} {
+			if err := o.submit(k, func() {
+				mu.Lock()
+				got[k] = append(got[k], i)
+				mu.Unlock()
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	o.close()
+	for _, k := range []string{"a", "b", "c"} {
+		if len(got[k]) != 500 {
+			t.Fatalf("%s ran %d jobs", k, len(got[k]))
+		}
+		for i, v := range got[k] {
+			if v != i {
+				t.Fatalf("%s: job %d ran at position %d", k, v, i)
+			}
+		}
+	}
+	if o.active() != 0 {
+		t.Fatal("queues left behind")
+	}
+	if err := o.submit("a", func() {}); err == nil {
+		t.Fatal("closed queue accepted a job")
+	}
+}
+
+func TestOrderedBound(t *testing.T) {
+	o := newOrdered(2)
+	release := make(chan struct{})
+	if err := o.submit("k", func() { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := o.submit("k", func() {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.submit("k", func() {}); err != errQueueFull {
+		t.Fatalf("got %v, want errQueueFull", err)
+	}
+	if err := o.submit("other", func() {}); err != nil {
+		t.Fatalf("other keys must not be affected: %v", err)
+	}
+	close(release)
+	o.close()
+}

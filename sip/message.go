@@ -1,0 +1,153 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"strings"
+	"time"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/sxgw/sxgw/translate"
+)
+
+// messageTypes are the MESSAGE bodies the gateway translates (RFC 7572
+// §7: text/plain MUST, text/html SHOULD; CPIM and isComposing for chat).
+func messageTypes() []string {
+	return []string{"text/plain", "text/html", "message/cpim", "application/im-iscomposing+xml"}
+}
+
+// coreTimeout bounds how long a request waits for the core, well inside
+// the non-INVITE transaction timeout (RFC 3261 §17.1.2.2, 64*T1).
+const coreTimeout = 8 * time.Second
+
+// ServeMessages installs the MESSAGE handler (RFC 3428): it checks the
+// content type (415 with Accept otherwise, RFC 3261 §21.4.13) and body
+// size (413, RFC 3261 §21.4.11), hands the request to in and answers with
+// 200 or the status the core's error carries.
+func (e *Endpoint) ServeMessages(in Inbound, maxBody int) {
+	types := messageTypes()
+	accept := strings.Join(types, ", ")
+	e.HandleGateway(string(sipgosip.MESSAGE), func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		ct := mediaType(req)
+		if !containsFold(types, ct) {
+			e.m.badRequests.WithLabelValues(badContentType).Inc()
+			e.respond(tx, req, 415, "Unsupported Media Type", sipgosip.NewHeader("Accept", accept))
+			return
+		}
+		if len(req.Body()) > maxBody {
+			e.m.badRequests.WithLabelValues(badTooLarge).Inc()
+			e.respond(tx, req, 413, "Request Entity Too Large")
+			return
+		}
+		if len(req.Body()) == 0 {
+			e.respond(tx, req, 400, "Empty Message Body")
+			return
+		}
+		m := translate.SIPMessage{
+			RequestURI:      uriString(req.Recipient),
+			From:            uriString(req.From().Address),
+			To:              uriString(req.To().Address),
+			CallID:          req.CallID().Value(),
+			CSeq:            req.CSeq().SeqNo,
+			ContentType:     ct,
+			ContentLanguage: headerValue(req, "Content-Language"),
+			Subject:         headerValue(req, "Subject"),
+			Body:            req.Body(),
+		}
+		if via := req.Via(); via != nil {
+			m.TransactionID, _ = via.Params.Get("branch")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), coreTimeout)
+		defer cancel()
+		if err := in.SIPMessage(ctx, m); err != nil {
+			code, reason := statusOf(err)
+			e.respond(tx, req, code, reason)
+			return
+		}
+		e.respond(tx, req, 200, "OK")
+	}, types...)
+}
+
+// SendMessage sends a MESSAGE (RFC 3428) built from m and waits for its
+// final response: nil for 2xx, a *StatusError otherwise, or the transport
+// error when no response came.
+func (e *Endpoint) SendMessage(ctx context.Context, m translate.SIPMessage) error {
+	target := m.RequestURI
+	if target == "" {
+		target = m.To
+	}
+	var ruri, from, to sipgosip.Uri
+	for _, p := range []struct {
+		dst *sipgosip.Uri
+		s   string
+	}{{&ruri, target}, {&from, m.From}, {&to, m.To}} {
+		if err := sipgosip.ParseUri(p.s, p.dst); err != nil {
+			return fmt.Errorf("%w: uri %q: %w", ErrBadRequest, p.s, err)
+		}
+	}
+	req := sipgosip.NewRequest(sipgosip.MESSAGE, ruri)
+	fh := &sipgosip.FromHeader{Address: from, Params: sipgosip.NewParams()}
+	fh.Params.Add("tag", sipgosip.GenerateTagN(16))
+	req.AppendHeader(fh)
+	req.AppendHeader(&sipgosip.ToHeader{Address: to, Params: sipgosip.NewParams()})
+	if m.CallID != "" {
+		cid := sipgosip.CallIDHeader(m.CallID)
+		req.AppendHeader(&cid)
+	}
+	if m.CSeq != 0 {
+		req.AppendHeader(&sipgosip.CSeqHeader{SeqNo: m.CSeq, MethodName: sipgosip.MESSAGE})
+	}
+	if m.Subject != "" {
+		req.AppendHeader(sipgosip.NewHeader("Subject", m.Subject))
+	}
+	if m.ContentLanguage != "" {
+		req.AppendHeader(sipgosip.NewHeader("Content-Language", m.ContentLanguage))
+	}
+	ct := m.ContentType
+	if ct == "" {
+		ct = "text/plain"
+	}
+	if strings.HasPrefix(ct, "text/") && !strings.Contains(ct, "charset") {
+		ct += ";charset=utf-8"
+	}
+	req.AppendHeader(sipgosip.NewHeader("Content-Type", ct))
+	req.SetBody(m.Body)
+	res, err := e.Do(ctx, req)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode >= 300 {
+		return &StatusError{Code: res.StatusCode, Reason: res.Reason}
+	}
+	return nil
+}
+
+// mediaType returns the request's Content-Type without parameters,
+// lowercased ("" when absent or unparsable).
+func mediaType(req *sipgosip.Request) string {
+	h := req.ContentType()
+	if h == nil {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(h.Value())
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+func headerValue(req *sipgosip.Request, name string) string {
+	if h := req.GetHeader(name); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+// uriString renders a URI without header parameters.
+func uriString(u sipgosip.Uri) string {
+	c := u
+	c.Headers = nil
+	return c.String()
+}

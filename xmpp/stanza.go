@@ -1,0 +1,252 @@
+package xmpp
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/sxgw/sxgw/translate"
+)
+
+// Extension namespaces mapped to translate values.
+const (
+	nsChatStates = "http://jabber.org/protocol/chatstates" // XEP-0085
+	nsReceipts   = "urn:xmpp:receipts"                     // XEP-0184
+	nsMarkers    = "urn:xmpp:chat-markers:0"               // XEP-0333
+	nsSID        = "urn:xmpp:sid:0"                        // XEP-0359
+	nsXHTMLIM    = "http://jabber.org/protocol/xhtml-im"   // XEP-0071
+	nsXHTML      = "http://www.w3.org/1999/xhtml"
+)
+
+// lang returns the xml:lang attribute of el.
+func lang(el *Element) string {
+	for _, a := range el.Attr {
+		if a.Name.Local == "lang" && a.Name.Space == nsXML {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// addresses parses a stanza's from and to (RFC 7622).
+func addresses(el *Element) (from, to jid.JID, err error) {
+	from, err = jid.Parse(el.Get("from"))
+	if err != nil {
+		return from, to, &StanzaError{Condition: ErrJIDMalformed, Text: "bad from"}
+	}
+	to, err = jid.Parse(el.Get("to"))
+	if err != nil {
+		return from, to, &StanzaError{Condition: ErrJIDMalformed, Text: "bad to"}
+	}
+	return from, to, nil
+}
+
+// pickText returns the text of the child local in the stanza namespace
+// whose xml:lang matches want (or has none), else the first one
+// (RFC 6121 §5.2.3: several bodies may differ by language).
+func pickText(el *Element, local, want string) string {
+	first, found := "", false
+	for _, n := range el.Nodes {
+		c := n.El
+		if c == nil || c.Name.Local != local || c.Name.Space != el.Name.Space {
+			continue
+		}
+		if l := lang(c); l == "" || strings.EqualFold(l, want) {
+			return c.Text()
+		}
+		if !found {
+			first, found = c.Text(), true
+		}
+	}
+	return first
+}
+
+// DecodeMessage reads a message stanza into a translate value.
+func DecodeMessage(el *Element) (translate.XMPPMessage, error) {
+	from, to, err := addresses(el)
+	if err != nil {
+		return translate.XMPPMessage{}, err
+	}
+	m := translate.XMPPMessage{From: from, To: to, ID: el.Get("id"), Type: el.Get("type"), Lang: lang(el)}
+	m.Body = pickText(el, "body", m.Lang)
+	m.Subject = pickText(el, "subject", m.Lang)
+	m.Thread = pickText(el, "thread", m.Lang)
+	for _, n := range el.Nodes {
+		c := n.El
+		if c == nil {
+			continue
+		}
+		switch c.Name.Space {
+		case nsChatStates:
+			switch c.Name.Local {
+			case "active", "composing", "paused", "inactive", "gone":
+				m.ChatState = c.Name.Local
+			}
+		case nsReceipts:
+			switch c.Name.Local {
+			case "request":
+				m.ReceiptRequest = true
+			case "received":
+				m.ReceiptFor = c.Get("id")
+			}
+		case nsMarkers:
+			switch c.Name.Local {
+			case "markable":
+				m.Markable = true
+			case "displayed":
+				m.DisplayedFor = c.Get("id")
+			}
+		case nsSID:
+			if c.Name.Local == "origin-id" {
+				m.OriginID = c.Get("id")
+			}
+		case nsXHTMLIM:
+			if b := c.Child(nsXHTML, "body"); b != nil && c.Name.Local == "html" {
+				var sb strings.Builder
+				b.appendTo(&sb, "")
+				m.HTML = sb.String()
+			}
+		}
+	}
+	if m.Type == translate.TypeError {
+		m.Err = valueError(ParseStanzaError(el))
+	}
+	return m, nil
+}
+
+// EncodeMessage renders a translate value as a message stanza.
+func EncodeMessage(m translate.XMPPMessage) (*Element, error) {
+	el := NewElement(nsServer, "message", "from", m.From.String(), "to", m.To.String(), "id", m.ID, "type", m.Type)
+	if m.Lang != "" {
+		el.Attr = append(el.Attr, xmlLang(m.Lang))
+	}
+	if m.Subject != "" {
+		el.Add(NewElement(nsServer, "subject").AddText(m.Subject))
+	}
+	if m.Body != "" {
+		el.Add(NewElement(nsServer, "body").AddText(m.Body))
+	}
+	if m.Thread != "" {
+		el.Add(NewElement(nsServer, "thread").AddText(m.Thread))
+	}
+	if m.HTML != "" {
+		body, err := parseFragment(m.HTML)
+		if err != nil || body.Name.Space != nsXHTML || body.Name.Local != "body" {
+			return nil, fmt.Errorf("xmpp: XHTML-IM body is not an XHTML <body/>: %w", errOr(err, ErrConfig))
+		}
+		el.Add(NewElement(nsXHTMLIM, "html").Add(body))
+	}
+	if m.ChatState != "" {
+		el.Add(NewElement(nsChatStates, m.ChatState))
+	}
+	if m.ReceiptRequest {
+		el.Add(NewElement(nsReceipts, "request"))
+	}
+	if m.ReceiptFor != "" {
+		el.Add(NewElement(nsReceipts, "received", "id", m.ReceiptFor))
+	}
+	if m.Markable {
+		el.Add(NewElement(nsMarkers, "markable"))
+	}
+	if m.DisplayedFor != "" {
+		el.Add(NewElement(nsMarkers, "displayed", "id", m.DisplayedFor))
+	}
+	if m.OriginID != "" {
+		el.Add(NewElement(nsSID, "origin-id", "id", m.OriginID))
+	}
+	if m.Err != nil {
+		el.Add(stanzaErrorOf(m.Err).element())
+	}
+	return el, nil
+}
+
+// DecodePresence reads a presence stanza into a translate value.
+func DecodePresence(el *Element) (translate.XMPPPresence, error) {
+	from, to, err := addresses(el)
+	if err != nil {
+		return translate.XMPPPresence{}, err
+	}
+	p := translate.XMPPPresence{From: from, To: to, ID: el.Get("id"), Type: el.Get("type"), Lang: lang(el)}
+	switch p.Type {
+	case "", "unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "error":
+	default:
+		return p, &StanzaError{Condition: ErrBadRequest, Text: "unknown presence type"}
+	}
+	p.Status = pickText(el, "status", p.Lang)
+	if show := pickText(el, "show", ""); show != "" {
+		switch show {
+		case "away", "chat", "dnd", "xa":
+			p.Show = show
+		default:
+			return p, &StanzaError{Condition: ErrBadRequest, Text: "unknown show value"}
+		}
+	}
+	if pr := strings.TrimSpace(pickText(el, "priority", "")); pr != "" {
+		v, err := strconv.ParseInt(pr, 10, 8)
+		if err != nil {
+			return p, &StanzaError{Condition: ErrBadRequest, Text: "priority must be -128..127"}
+		}
+		p.Priority, p.HasPriority = int8(v), true
+	}
+	if p.Type == translate.PresenceError {
+		p.Err = valueError(ParseStanzaError(el))
+	}
+	return p, nil
+}
+
+// EncodePresence renders a translate value as a presence stanza.
+func EncodePresence(p translate.XMPPPresence) *Element {
+	el := NewElement(nsServer, "presence", "from", p.From.String(), "to", p.To.String(), "id", p.ID, "type", p.Type)
+	if p.Lang != "" {
+		el.Attr = append(el.Attr, xmlLang(p.Lang))
+	}
+	if p.Show != "" {
+		el.Add(NewElement(nsServer, "show").AddText(p.Show))
+	}
+	if p.Status != "" {
+		el.Add(NewElement(nsServer, "status").AddText(p.Status))
+	}
+	if p.HasPriority {
+		el.Add(NewElement(nsServer, "priority").AddText(strconv.Itoa(int(p.Priority))))
+	}
+	if p.Err != nil {
+		el.Add(stanzaErrorOf(p.Err).element())
+	}
+	return el
+}
+
+func valueError(se *StanzaError) *translate.StanzaError {
+	if se == nil {
+		return &translate.StanzaError{Type: "cancel", Condition: ErrUndefinedCondition}
+	}
+	return &translate.StanzaError{Type: se.Type, Condition: se.Condition, Text: se.Text, By: se.By}
+}
+
+func stanzaErrorOf(e *translate.StanzaError) *StanzaError {
+	return &StanzaError{Type: e.Type, Condition: e.Condition, Text: e.Text, By: e.By}
+}
+
+// parseFragment parses one XML element from s (used for XHTML-IM bodies
+// held as text), with the stream reader's limits.
+func parseFragment(s string) (*Element, error) {
+	r := newStreamReader(strings.NewReader(s), len(s)+1)
+	for {
+		tok, err := r.token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return r.element(t)
+		case xml.CharData:
+			if strings.TrimSpace(string(t)) != "" {
+				return nil, streamErr(CondBadFormat, "text outside element")
+			}
+		default:
+			return nil, streamErr(CondRestrictedXML, "markup outside element")
+		}
+	}
+}
