@@ -12,8 +12,8 @@ INTEROP_PKGS    := ./interop/... ./sip/...
 
 .PHONY: test deps vet unit interop lint fmt-check staticcheck build bench fuzz-smoke clean
 
-## test: install missing test dependencies, vet, unit tests with -race, interop tests
-test: deps vet unit build interop
+## test: install missing test dependencies, lint (gofmt, vet, staticcheck), unit tests with -race, interop tests
+test: deps lint unit build interop
 
 ## deps: install what the tests need, only what is missing (needs root or sudo)
 deps:

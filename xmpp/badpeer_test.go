@@ -234,3 +234,28 @@ func TestHostUnknownHeader(t *testing.T) {
 	}
 	p2.expectStreamError(CondInvalidNamespace)
 }
+
+func TestTLSFailureIsCounted(t *testing.T) {
+	w := newWorld(t)
+	b := w.server("b.test", (*testCA)(nil).issue(t, "b.test"), nil)
+	nc, err := net.DialTimeout("tcp", b.s.Addr().String(), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	p := &rawPeer{t: t, c: newXConn(nc, nsServer, 1<<20)}
+	t.Cleanup(p.c.abort)
+	p.open("a.test", "b.test")
+	p.raw(`<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"/>`)
+	if el := p.next(); el.Name.Local != "proceed" {
+		t.Fatalf("got %s", el)
+	}
+	p.raw("this is not a TLS client hello\r\n\r\n")
+	deadline := time.Now().Add(5 * time.Second)
+	for testutil.ToFloat64(b.s.m.tlsFailures.WithLabelValues("in")) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("TLS failure not counted")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -121,6 +121,7 @@ func (s *S2S) tryAddr(ctx context.Context, local, remote string, t target, a net
 		cfg.NextProtos = []string{"xmpp-server"} // XEP-0368 §3
 		if err := c.startTLS(ctx, cfg, false); err != nil {
 			c.abort()
+			s.m.tlsFailures.WithLabelValues("out").Inc()
 			return nil, nil, "", failure("tls", err)
 		}
 	}
@@ -148,6 +149,7 @@ func (s *S2S) tryAddr(ctx context.Context, local, remote string, t target, a net
 		}
 		if err := c.startTLS(ctx, cfg, false); err != nil {
 			c.abort()
+			s.m.tlsFailures.WithLabelValues("out").Inc()
 			return nil, nil, "", failure("tls", err)
 		}
 	}

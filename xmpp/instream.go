@@ -119,6 +119,8 @@ func (st *inStream) run(ctx context.Context) error {
 			cfg := st.s.o.TLSConfig.Clone()
 			cfg.ClientAuth = tls.RequestClientCert
 			if err := st.c.startTLS(ctx, cfg, true); err != nil {
+				st.s.m.tlsFailures.WithLabelValues("in").Inc()
+				st.s.log.Info("s2s inbound TLS handshake failed", "peer", st.peer, "err", err)
 				return err
 			}
 		case restartSASL:

@@ -15,6 +15,7 @@ type metrics struct {
 	bounced      *prometheus.CounterVec // condition
 	connectFails *prometheus.CounterVec // reason
 	component    prometheus.Gauge
+	tlsFailures  *prometheus.CounterVec // direction
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -48,6 +49,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "sxgw_xmpp_connect_failures_total",
 			Help: "Failed outbound connection attempts by reason (dns, dial, tls, auth, timeout, protocol).",
 		}, []string{"reason"}),
+		tlsFailures: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_xmpp_tls_failures_total",
+			Help: "Failed TLS handshakes on s2s streams, by direction (in, out).",
+		}, []string{"direction"}),
 		component: f.NewGauge(prometheus.GaugeOpts{
 			Name: "sxgw_xmpp_component_connected",
 			Help: "1 while the XEP-0114 component stream is authenticated, else 0.",
