@@ -35,11 +35,11 @@ type AddressOptions struct {
 // ASCII case and a trailing dot.
 func (o *AddressOptions) isLocal(names ...string) bool {
 	for _, n := range names {
-		if o.ComponentDomain != "" && sameDomain(n, o.ComponentDomain) {
+		if o.ComponentDomain != "" && sameDomainName(n, o.ComponentDomain) {
 			return true
 		}
 		for _, d := range o.LocalDomains {
-			if sameDomain(n, d) {
+			if sameDomainName(n, d) {
 				return true
 			}
 		}
@@ -47,7 +47,7 @@ func (o *AddressOptions) isLocal(names ...string) bool {
 	return false
 }
 
-func sameDomain(a, b string) bool {
+func sameDomainName(a, b string) bool {
 	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
 }
 
@@ -125,14 +125,29 @@ func newEscapedJID(local, domain, resource string) (jid.JID, error) {
 	// may turn literal text into an escape sequence ("\２７" or "\2ﬀ" into
 	// "\27", "\2ff"), making a different address read the same. Refuse
 	// any localpart whose escape sequences PRECIS changed.
+	// It may also bring in a backslash that leaves the localpart no
+	// canonical escaping ("a＼20" into "a\20"), which JIDToSIP refuses.
 	if lp := j.Localpart(); lp != esc {
 		_, want := unescapeLocal(esc, true)
 		_, got := unescapeLocal(lp, true)
-		if got != want {
+		if _, ok := canonicalUnescape(lp); got != want || !ok {
 			return jid.JID{}, addrError(ErrUnmappable, "localpart changes meaning under PRECIS", nil)
 		}
 	}
 	return j, nil
+}
+
+// canonicalUnescape unescapes a localpart and reports whether it is the
+// canonical escaping of the result, EscapeLocal's output. Only then is the
+// mapping one to one: "\5cbar" and "\20x" unescape to text that escapes
+// differently, and would share a SIP address with another JID.
+func canonicalUnescape(local string) (string, bool) {
+	if strings.IndexByte(local, '\\') < 0 {
+		// A JID localpart holds none of the characters EscapeLocal escapes.
+		return local, true
+	}
+	u := UnescapeLocal(local)
+	return u, EscapeLocal(u) == local
 }
 
 // JIDToSIP maps a JID to a sip: URI (RFC 7247 §6.5). The localpart is
@@ -157,15 +172,15 @@ func JIDToSIP(j jid.JID, opts AddressOptions) (string, error) {
 	if local == "" {
 		return "", addrError(ErrUnmappable, "no localpart", nil)
 	}
-	user := UnescapeLocal(local)
-	if strings.IndexByte(local, '\\') >= 0 && EscapeLocal(user) != local {
+	user, ok := canonicalUnescape(local)
+	if !ok {
 		return "", addrError(ErrUnmappable, "localpart is not canonically escaped", nil)
 	}
 	var host string
 	if opts.ComponentDomain != "" {
-		if !sameDomain(domain, opts.ComponentDomain) {
+		if !sameDomainName(domain, opts.ComponentDomain) {
 			// Compare the A-label form too, for an IDN component domain.
-			if h, ok := asciiHost(domain); !ok || !sameDomain(h, opts.ComponentDomain) {
+			if h, ok := asciiHost(domain); !ok || !sameDomainName(h, opts.ComponentDomain) {
 				return "", addrError(ErrUnmappable, "not at the component domain", nil)
 			}
 		}

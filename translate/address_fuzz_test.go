@@ -9,7 +9,7 @@ import (
 
 const fuzzComponent = "sip.example.org"
 
-// checkAddrErr fails unless err is an *Error wrapping one of the sentinels.
+// checkAddrErr fails unless err is an *Error wrapping one of the addrSentinels.
 func checkAddrErr(t *testing.T, err error) {
 	t.Helper()
 	var e *Error

@@ -45,7 +45,7 @@ func asciiHost(domain string) (string, bool) {
 			if i > 0 {
 				b.WriteByte('.')
 			}
-			if !isASCII(label) {
+			if !asciiOnly(label) {
 				enc, ok := punyEncode(label)
 				if !ok {
 					return "", false
@@ -64,7 +64,7 @@ func asciiHost(domain string) (string, bool) {
 	return host, true
 }
 
-func isASCII(s string) bool {
+func asciiOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false

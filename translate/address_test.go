@@ -2,14 +2,15 @@ package translate
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
 	"mellium.im/xmpp/jid"
 )
 
-// sentinels names the errors the golden tables expect.
-var sentinels = map[string]error{
+// addrSentinels names the errors the tsvRow tables expect.
+var addrSentinels = map[string]error{
 	"!bad":        ErrBadAddress,
 	"!unmappable": ErrUnmappable,
 	"!scheme":     ErrScheme,
@@ -17,8 +18,8 @@ var sentinels = map[string]error{
 	"!loop":       ErrLoop,
 }
 
-// goldenOptions parses an "@options" line.
-func goldenOptions(t *testing.T, name string, g golden) AddressOptions {
+// tsvOptions parses an "@options" line.
+func tsvOptions(t *testing.T, name string, g tsvRow) AddressOptions {
 	t.Helper()
 	var o AddressOptions
 	for _, kv := range g.fields[1:] {
@@ -35,11 +36,11 @@ func goldenOptions(t *testing.T, name string, g golden) AddressOptions {
 	return o
 }
 
-// checkErr checks that err is an *Error wrapping the sentinel named want,
+// checkAddrError checks that err is an *Error wrapping the sentinel named want,
 // with a SIP status and a stanza error condition.
-func checkErr(t *testing.T, where string, err error, want string) {
+func checkAddrError(t *testing.T, where string, err error, want string) {
 	t.Helper()
-	sentinel, ok := sentinels[want]
+	sentinel, ok := addrSentinels[want]
 	if !ok {
 		t.Fatalf("%s: unknown error %q", where, want)
 	}
@@ -59,23 +60,23 @@ func checkErr(t *testing.T, where string, err error, want string) {
 func TestSIPToJIDGolden(t *testing.T) {
 	const name = "sip_to_jid.txt"
 	var opts AddressOptions
-	for _, g := range readGolden(t, name) {
+	for _, g := range readTSV(t, name) {
 		if g.fields[0] == "@options" {
-			opts = goldenOptions(t, name, g)
+			opts = tsvOptions(t, name, g)
 			continue
 		}
 		if len(g.fields) != 2 {
 			t.Fatalf("%s:%d: want 2 fields, got %d", name, g.line, len(g.fields))
 		}
 		in, want := g.fields[0], g.fields[1]
-		where := name + ":" + itoa(g.line) + ": SIPToJID(" + in + ")"
+		where := name + ":" + strconv.Itoa(g.line) + ": SIPToJID(" + in + ")"
 		j, err := SIPToJID(in, opts)
 		if strings.HasPrefix(want, "!") {
 			if err == nil {
 				t.Errorf("%s = %s, want %s", where, j, want)
 				continue
 			}
-			checkErr(t, where, err, want)
+			checkAddrError(t, where, err, want)
 			continue
 		}
 		if err != nil {
@@ -102,16 +103,16 @@ func TestSIPToJIDGolden(t *testing.T) {
 func TestJIDToSIPGolden(t *testing.T) {
 	const name = "jid_to_sip.txt"
 	var opts AddressOptions
-	for _, g := range readGolden(t, name) {
+	for _, g := range readTSV(t, name) {
 		if g.fields[0] == "@options" {
-			opts = goldenOptions(t, name, g)
+			opts = tsvOptions(t, name, g)
 			continue
 		}
 		if len(g.fields) != 2 {
 			t.Fatalf("%s:%d: want 2 fields, got %d", name, g.line, len(g.fields))
 		}
 		in, want := g.fields[0], g.fields[1]
-		where := name + ":" + itoa(g.line) + ": JIDToSIP(" + in + ")"
+		where := name + ":" + strconv.Itoa(g.line) + ": JIDToSIP(" + in + ")"
 		j, err := jid.Parse(in)
 		if err != nil {
 			t.Fatalf("%s: bad test JID: %v", where, err)
@@ -125,7 +126,7 @@ func TestJIDToSIPGolden(t *testing.T) {
 				t.Errorf("%s = %s, want %s", where, uri, want)
 				continue
 			}
-			checkErr(t, where, err, want)
+			checkAddrError(t, where, err, want)
 			continue
 		}
 		if err != nil {
@@ -139,19 +140,6 @@ func TestJIDToSIPGolden(t *testing.T) {
 		rt := AddressOptions{ComponentDomain: opts.ComponentDomain}
 		if j2, err := SIPToJID(uri, rt); err != nil || !j2.Equal(j) {
 			t.Errorf("%s: round trip via %s gives %s, %v", where, uri, j2, err)
-		}
-	}
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
 		}
 	}
 }

@@ -9,11 +9,11 @@ import (
 // three parts of 1023 bytes (RFC 7622 §3.1), so anything longer cannot map.
 const maxURILen = 4096
 
-// charSet is a set of bytes.
-type charSet [4]uint64
+// uriCharSet is a set of bytes.
+type uriCharSet [4]uint64
 
-func newCharSet(chars string) charSet {
-	var s charSet
+func newURICharSet(chars string) uriCharSet {
+	var s uriCharSet
 	for i := 0; i < len(chars); i++ {
 		c := chars[i]
 		s[c>>6] |= 1 << (c & 63)
@@ -21,23 +21,23 @@ func newCharSet(chars string) charSet {
 	return s
 }
 
-func (s *charSet) has(c byte) bool { return s[c>>6]&(1<<(c&63)) != 0 }
+func (s *uriCharSet) has(c byte) bool { return s[c>>6]&(1<<(c&63)) != 0 }
 
-const alphanum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+const uriAlphanum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 // Character sets of RFC 3261 §25.1 and RFC 5322 §3.2.3. They are built once
 // and never written.
 var (
 	// user = 1*( unreserved / escaped / user-unreserved )
-	// unreserved = alphanum / mark; mark = - _ . ! ~ * ' ( )
+	// unreserved = uriAlphanum / mark; mark = - _ . ! ~ * ' ( )
 	// user-unreserved = & = + $ , ; ? /
-	sipUserChars = newCharSet(alphanum + "-_.!~*'()" + "&=+$,;?/")
+	sipUserChars = newURICharSet(uriAlphanum + "-_.!~*'()" + "&=+$,;?/")
 	// paramchar = param-unreserved / unreserved / escaped
 	// param-unreserved = [ ] / : & + $
-	sipParamChars = newCharSet(alphanum + "-_.!~*'()" + "[]/:&+$")
+	sipParamChars = newURICharSet(uriAlphanum + "-_.!~*'()" + "[]/:&+$")
 	// dot-atom-text (RFC 5322 §3.2.3), the local part of an im: or pres:
 	// URI as RFC 7247 §6.2 takes it; "%" starts a percent-encoding.
-	imLocalChars = newCharSet(alphanum + "!#$&'*+-/=?^_`{|}~.")
+	imLocalChars = newURICharSet(uriAlphanum + "!#$&'*+-/=?^_`{|}~.")
 )
 
 // parsedURI is what the address mapping needs from a SIP, IM or PRES URI.
@@ -253,12 +253,12 @@ func canonicalHost(h string) (string, bool) {
 			}
 			continue
 		}
-		// domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
+		// domainlabel = uriAlphanum / uriAlphanum *( uriAlphanum / "-" ) uriAlphanum
 		if i == label || i-label > 63 || h[label] == '-' || h[i-1] == '-' {
 			return "", false
 		}
 		if i == len(h) {
-			// toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum
+			// toplabel = ALPHA / ALPHA *( uriAlphanum / "-" ) uriAlphanum
 			if c := h[label] | 0x20; c < 'a' || c > 'z' {
 				return "", false
 			}
@@ -274,12 +274,12 @@ func canonicalHost(h string) (string, bool) {
 // percentDecode decodes %HH escapes (RFC 3986 §2.1) in s and checks that
 // every other byte is in allowed. It reports false for a malformed escape
 // or a byte outside allowed.
-func percentDecode(s string, allowed *charSet) (string, bool) {
+func percentDecode(s string, allowed *uriCharSet) (string, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '%':
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			if i+2 >= len(s) || !pctHexDigit(s[i+1]) || !pctHexDigit(s[i+2]) {
 				return "", false
 			}
 			n++
@@ -294,7 +294,7 @@ func percentDecode(s string, allowed *charSet) (string, bool) {
 	b := make([]byte, 0, len(s)-2*n)
 	for i := 0; i < len(s); i++ {
 		if s[i] == '%' {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			b = append(b, pctUnhex(s[i+1])<<4|pctUnhex(s[i+2]))
 			i += 2
 			continue
 		}
@@ -305,7 +305,7 @@ func percentDecode(s string, allowed *charSet) (string, bool) {
 
 // percentEncode encodes every byte of s outside allowed as %HH, uppercase
 // hex as RFC 3986 §2.1 recommends.
-func percentEncode(s string, allowed *charSet) string {
+func percentEncode(s string, allowed *uriCharSet) string {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		if !allowed.has(s[i]) {
@@ -328,11 +328,11 @@ func percentEncode(s string, allowed *charSet) string {
 	return string(b)
 }
 
-func isHex(c byte) bool {
+func pctHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-func unhex(c byte) byte {
+func pctUnhex(c byte) byte {
 	switch {
 	case '0' <= c && c <= '9':
 		return c - '0'

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// stanzaConditions are the 22 defined conditions of RFC 6120 §8.3.3.
-var stanzaConditions = []string{
+// allStanzaConditions are the 22 defined conditions of RFC 6120 §8.3.3.
+var allStanzaConditions = []string{
 	"bad-request", "conflict", "feature-not-implemented", "forbidden", "gone",
 	"internal-server-error", "item-not-found", "jid-malformed", "not-acceptable",
 	"not-allowed", "not-authorized", "policy-violation", "recipient-unavailable",
@@ -80,20 +80,20 @@ var extensionStatuses = []int{
 	607, 608,
 }
 
-// classDefault is the RFC 7247 §7.2 fallback for codes not in Table 3.
-func classDefault(status int) string {
+// sipClassDefault is the RFC 7247 §7.2 fallback for codes not in Table 3.
+func sipClassDefault(status int) string {
 	return map[int]string{
 		3: "redirect", 4: "bad-request", 5: "internal-server-error", 6: "recipient-unavailable",
 	}[status/100]
 }
 
-type sipRow struct{ cond, typ, source string }
+type sipTableRow struct{ cond, typ, source string }
 
-func readSIPTable(t *testing.T) map[int]sipRow {
+func readSIPStatusTable(t *testing.T) map[int]sipTableRow {
 	t.Helper()
 	const name = "errmap_sip_to_xmpp.txt"
-	rows := map[int]sipRow{}
-	for _, g := range readGolden(t, name) {
+	rows := map[int]sipTableRow{}
+	for _, g := range readTSV(t, name) {
 		if len(g.fields) != 4 {
 			t.Fatalf("%s:%d: want 4 fields", name, g.line)
 		}
@@ -104,13 +104,13 @@ func readSIPTable(t *testing.T) map[int]sipRow {
 		if _, dup := rows[status]; dup {
 			t.Fatalf("%s:%d: duplicate status %d", name, g.line, status)
 		}
-		rows[status] = sipRow{g.fields[1], g.fields[2], g.fields[3]}
+		rows[status] = sipTableRow{g.fields[1], g.fields[2], g.fields[3]}
 	}
 	return rows
 }
 
 func TestFromSIPStatusGolden(t *testing.T) {
-	rows := readSIPTable(t)
+	rows := readSIPStatusTable(t)
 	table := 0
 	for status, row := range rows {
 		e := FromSIPStatus(status, "Some Reason")
@@ -131,8 +131,8 @@ func TestFromSIPStatusGolden(t *testing.T) {
 		case "table":
 			table++
 		case "class":
-			if row.cond != classDefault(status) {
-				t.Errorf("status %d: golden class row %s is not the class default", status, row.cond)
+			if row.cond != sipClassDefault(status) {
+				t.Errorf("status %d: tsvRow class row %s is not the class default", status, row.cond)
 			}
 		default:
 			t.Errorf("status %d: unknown source %q", status, row.source)
@@ -140,21 +140,21 @@ func TestFromSIPStatusGolden(t *testing.T) {
 	}
 	// RFC 7247 Table 3 lists 48 codes besides the class rows.
 	if table != 48 {
-		t.Errorf("golden table has %d Table 3 codes, want 48", table)
+		t.Errorf("tsvRow table has %d Table 3 codes, want 48", table)
 	}
 }
 
 func TestFromSIPStatusEveryCode(t *testing.T) {
-	rows := readSIPTable(t)
-	// Every RFC 3261 §21 status and every extension is in the golden table.
+	rows := readSIPStatusTable(t)
+	// Every RFC 3261 §21 status and every extension is in the tsvRow table.
 	for _, p := range rfc3261Phrases {
 		if _, ok := rows[p.status]; !ok {
-			t.Errorf("RFC 3261 status %d missing from the golden table", p.status)
+			t.Errorf("RFC 3261 status %d missing from the tsvRow table", p.status)
 		}
 	}
 	for _, s := range extensionStatuses {
 		if _, ok := rows[s]; !ok {
-			t.Errorf("extension status %d missing from the golden table", s)
+			t.Errorf("extension status %d missing from the tsvRow table", s)
 		}
 	}
 	// Every code of every class maps: the Table 3 value or the class
@@ -167,7 +167,7 @@ func TestFromSIPStatusEveryCode(t *testing.T) {
 			}
 			continue
 		}
-		want := classDefault(status)
+		want := sipClassDefault(status)
 		if row, ok := rows[status]; ok {
 			want = row.cond
 		}
@@ -187,7 +187,7 @@ func TestFromSIPStatusEveryCode(t *testing.T) {
 func TestFromStanzaErrorGolden(t *testing.T) {
 	const name = "errmap_xmpp_to_sip.txt"
 	seen := map[string]bool{}
-	for _, g := range readGolden(t, name) {
+	for _, g := range readTSV(t, name) {
 		if len(g.fields) != 5 {
 			t.Fatalf("%s:%d: want 5 fields", name, g.line)
 		}
@@ -202,7 +202,7 @@ func TestFromStanzaErrorGolden(t *testing.T) {
 		}
 		seen[cond] = true
 		wantCond := cond
-		if !isDefined(cond) {
+		if !isDefinedCondition(cond) {
 			wantCond = CondUndefinedCondition
 		}
 		check := func(what string, e *Error, status int) {
@@ -224,15 +224,15 @@ func TestFromStanzaErrorGolden(t *testing.T) {
 		}
 	}
 	// All 22 RFC 6120 conditions are in the table.
-	for _, c := range stanzaConditions {
+	for _, c := range allStanzaConditions {
 		if !seen[c] {
 			t.Errorf("condition %s missing from %s", c, name)
 		}
 	}
 }
 
-func isDefined(cond string) bool {
-	for _, c := range stanzaConditions {
+func isDefinedCondition(cond string) bool {
+	for _, c := range allStanzaConditions {
 		if c == cond {
 			return true
 		}
@@ -251,12 +251,12 @@ func TestConditionConstants(t *testing.T) {
 		CondRemoteServerTimeout, CondResourceConstraint, CondServiceUnavailable,
 		CondSubscriptionRequired, CondUndefinedCondition, CondUnexpectedRequest,
 	}
-	if len(consts) != len(stanzaConditions) {
-		t.Fatalf("%d constants, want %d", len(consts), len(stanzaConditions))
+	if len(consts) != len(allStanzaConditions) {
+		t.Fatalf("%d constants, want %d", len(consts), len(allStanzaConditions))
 	}
 	for i, c := range consts {
-		if c != stanzaConditions[i] {
-			t.Errorf("constant %q, want %q", c, stanzaConditions[i])
+		if c != allStanzaConditions[i] {
+			t.Errorf("constant %q, want %q", c, allStanzaConditions[i])
 		}
 		e := FromCondition(c, "")
 		if e.SIPStatus < 300 || e.SIPStatus > 699 || e.SIPStatus == 503 {

@@ -99,9 +99,10 @@ func (e *Error) Unwrap() error { return e.Err }
 const maxReasonLen = 128
 
 // Reason returns a Reason-Phrase for the SIP status line (RFC 3261 §25.1
-// Reason-Phrase: no CR, LF or other controls except HTAB): Text on one
-// line, at most 128 bytes, or the standard phrase of SIPStatus when Text
-// is empty.
+// Reason-Phrase: no CR, LF or other controls): Text as valid UTF-8 on one
+// line, controls and whitespace runs turned into single spaces, cut to at
+// most 128 bytes; or, when that leaves nothing, the standard phrase of
+// SIPStatus (ReasonPhrase).
 func (e *Error) Reason() string {
 	s := strings.ToValidUTF8(e.Text, "\uFFFD")
 	s = strings.Map(func(r rune) rune {

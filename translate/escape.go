@@ -4,7 +4,7 @@ import "strings"
 
 // JID escaping, XEP-0106. Only the localpart is ever escaped (XEP-0106 §2).
 
-const lowerHex = "0123456789abcdef"
+const escLowerHex = "0123456789abcdef"
 
 // escapeCode returns the character an XEP-0106 escape sequence \ab stands
 // for (XEP-0106 §3.2, §3.3). Case is significant: only lowercase hex names
@@ -97,8 +97,8 @@ func EscapeLocal(s string) string {
 		switch {
 		case mustEscape(c):
 			b.WriteByte('\\')
-			b.WriteByte(lowerHex[c>>4])
-			b.WriteByte(lowerHex[c&0x0f])
+			b.WriteByte(escLowerHex[c>>4])
+			b.WriteByte(escLowerHex[c&0x0f])
 		case c == '\\' && i+2 < len(s) && isCodeFold(s[i+1], s[i+2]):
 			b.WriteString(`\5c`)
 		default:

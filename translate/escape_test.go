@@ -9,23 +9,23 @@ import (
 	"testing"
 )
 
-// golden is one line of a testdata table: its fields and line number.
-type golden struct {
+// tsvRow is one line of a testdata table: its fields and line number.
+type tsvRow struct {
 	line   int
 	fields []string
 }
 
-// readGolden reads a TAB-separated table from testdata. Lines starting with
+// readTSV reads a TAB-separated table from testdata. Lines starting with
 // "#" and empty lines are skipped; a field starting with a double quote is
 // a Go string literal.
-func readGolden(t *testing.T, name string) []golden {
+func readTSV(t *testing.T, name string) []tsvRow {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var rows []golden
+	var rows []tsvRow
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		text := sc.Text()
@@ -42,7 +42,7 @@ func readGolden(t *testing.T, name string) []golden {
 				fields[i] = u
 			}
 		}
-		rows = append(rows, golden{line: n, fields: fields})
+		rows = append(rows, tsvRow{line: n, fields: fields})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func readGolden(t *testing.T, name string) []golden {
 }
 
 func TestEscapeGolden(t *testing.T) {
-	for _, g := range readGolden(t, "escape.txt") {
+	for _, g := range readTSV(t, "escape.txt") {
 		if len(g.fields) != 3 {
 			t.Fatalf("escape.txt:%d: want 3 fields, got %d", g.line, len(g.fields))
 		}

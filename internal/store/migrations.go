@@ -9,5 +9,18 @@ func migrations() []string {
 			key   TEXT PRIMARY KEY,
 			value TEXT NOT NULL
 		)`,
+		// 2: presence subscriptions (RFC 8048) and their SIP dialogs, so
+		// that a restart resumes them instead of starting over.
+		`CREATE TABLE subscriptions (
+			id         TEXT PRIMARY KEY,
+			kind       TEXT NOT NULL,
+			watcher    TEXT NOT NULL,
+			presentity TEXT NOT NULL,
+			state      TEXT NOT NULL,
+			expires    INTEGER NOT NULL,
+			dialog     TEXT NOT NULL,
+			updated    INTEGER NOT NULL
+		);
+		CREATE INDEX subscriptions_pair ON subscriptions (watcher, presentity)`,
 	}
 }

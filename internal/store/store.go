@@ -21,6 +21,12 @@ type Store interface {
 	Meta(ctx context.Context, key string) (value string, ok bool, err error)
 	// SetMeta stores value under key, replacing any previous value.
 	SetMeta(ctx context.Context, key, value string) error
+	// PutSubscription inserts or replaces a presence subscription.
+	PutSubscription(ctx context.Context, sub Subscription) error
+	// DeleteSubscription removes one; a missing one is no error.
+	DeleteSubscription(ctx context.Context, id string) error
+	// Subscriptions returns every stored subscription.
+	Subscriptions(ctx context.Context) ([]Subscription, error)
 	// Close releases the database.
 	Close() error
 }
