@@ -29,6 +29,9 @@ type Options struct {
 	// MaxSIPBody bounds a MESSAGE body sent to SIP (RFC 7572 §6: 1300
 	// bytes; larger gets policy-violation).
 	MaxSIPBody int
+	// Store keeps presence subscriptions across restarts; nil keeps them
+	// in memory only.
+	Store      SubscriptionStore
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 }
@@ -47,6 +50,8 @@ type Gateway struct {
 	queue             *ordered
 	wait              *waiters
 	dedup             *dedup
+	receipts          *dedup // receipts sent, by recipient and message id
+	pres              *presence
 }
 
 // New returns a core; Attach the two sides before traffic flows.
@@ -81,6 +86,8 @@ func New(o Options) (*Gateway, error) {
 		queue:    newOrdered(o.QueueLimit),
 		wait:     newWaiters(),
 		dedup:    newDedup(32*time.Second, 1<<16),
+		receipts: newDedup(10*time.Minute, 1<<16),
+		pres:     newPresence(),
 	}
 	return g, nil
 }

@@ -39,9 +39,18 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 		return nil
 	}
 	x, err := translate.MessageToXMPP(m, from, to)
+	if translate.IsNothingToSend(err) {
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDropped).Inc()
+		return nil
+	}
 	if err != nil {
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
 		return err
+	}
+	if x.ReceiptFor != "" && !g.receipts.first(x.To.Bare().String()+"\x00"+x.ReceiptFor, start) {
+		// Already acknowledged by the 200 of the MESSAGE (see XMPPMessage).
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDuplicate).Inc()
+		return nil
 	}
 	if x.ID == "" {
 		x.ID = newID()
@@ -121,7 +130,7 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
 		return err
 	}
-	s, ok, err := translate.MessageToSIP(m, from, to, g.o.MaxSIPBody)
+	s, ok, err := translate.MessageToSIP(m, from, to, g.o.MaxSIPBody, start)
 	if err != nil {
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
 		return err
@@ -134,9 +143,12 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 		g.m.latency.WithLabelValues(dirXMPPToSIP).Observe(time.Since(start).Seconds())
 		sctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
 		defer cancel()
-		err := p.sip.SendMessage(sctx, s)
+		status, err := p.sip.SendMessage(sctx, s)
 		if err == nil {
 			g.m.messages.WithLabelValues(dirXMPPToSIP, resultOK).Inc()
+			if m.ReceiptRequest && status == 200 && m.ID != "" {
+				g.receipt(p, m)
+			}
 			return
 		}
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultError).Inc()
@@ -175,6 +187,21 @@ func (g *Gateway) bounceToXMPP(p *sides, m translate.XMPPMessage, e *translate.E
 	defer cancel()
 	if err := p.xmpp.SendMessage(ctx, reply); err != nil {
 		g.log.Debug("error reply not sent", "err", err)
+	}
+}
+
+// receipt acknowledges a message the SIP UA accepted with 200 (RFC 3428
+// §5: delivered to the UA; 202 only means accepted on its way) with an
+// XEP-0184 receipt; an IMDN for the same message later is not repeated.
+func (g *Gateway) receipt(p *sides, m translate.XMPPMessage) {
+	if !g.receipts.first(m.From.Bare().String()+"\x00"+m.ID, time.Now()) {
+		return
+	}
+	r := translate.XMPPMessage{From: m.To.Bare(), To: m.From, ID: newID(), ReceiptFor: m.ID, Thread: m.Thread}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.xmpp.SendMessage(ctx, r); err != nil {
+		g.log.Debug("receipt not sent", "err", err)
 	}
 }
 

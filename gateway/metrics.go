@@ -24,6 +24,11 @@ const (
 type metrics struct {
 	messages *prometheus.CounterVec   // direction, result
 	latency  *prometheus.HistogramVec // direction
+
+	presence      *prometheus.CounterVec // direction, type
+	subscriptions *prometheus.GaugeVec   // side
+	coalesced     prometheus.Counter
+	notifies      *prometheus.CounterVec // result
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -38,5 +43,21 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time from receiving a message on one side to handing it to the other side's transport.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}, []string{"direction"}),
+		presence: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_gateway_presence_total",
+			Help: "Presence stanzas handled by the presence interworking (RFC 8048), by direction and presence type.",
+		}, []string{"direction", "type"}),
+		subscriptions: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sxgw_gateway_subscriptions",
+			Help: "Presence subscriptions held, by watcher side (sip-watcher: a SIP user watches an XMPP user; xmpp-watcher: the reverse).",
+		}, []string{"side"}),
+		coalesced: f.NewCounter(prometheus.CounterOpts{
+			Name: "sxgw_gateway_presence_coalesced_total",
+			Help: "Presence updates merged into a later notification or dropped as unchanged.",
+		}),
+		notifies: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_gateway_notifies_total",
+			Help: "NOTIFY requests sent to SIP watchers, by result (ok, error).",
+		}, []string{"result"}),
 	}
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 
+	"github.com/sxgw/sxgw/internal/store"
 	"github.com/sxgw/sxgw/translate"
 )
 
@@ -16,9 +17,23 @@ type XMPPSender interface {
 }
 
 // SIPSender is what the core needs from the SIP side (sip.Endpoint
-// satisfies it). SendMessage returns nil for a 2xx final response, an
-// error with a Code field for other responses (see sipStatus), or the
-// transport error.
+// satisfies it). SendMessage returns the final response's status and nil
+// for a 2xx, an error with a SIPResponse() (int, string) method for other
+// responses, or the transport error.
 type SIPSender interface {
-	SendMessage(ctx context.Context, m translate.SIPMessage) error
+	SendMessage(ctx context.Context, m translate.SIPMessage) (int, error)
+	// Subscribe sends SUBSCRIBE in d (a new dialog when d.RemoteTag is
+	// empty) and returns the dialog updated from the 2xx and the granted
+	// expiry in seconds.
+	Subscribe(ctx context.Context, d translate.SIPDialog, event string, expires int, accept []string) (translate.SIPDialog, int, error)
+	// Notify sends NOTIFY in d and returns the dialog with its new CSeq.
+	Notify(ctx context.Context, d translate.SIPDialog, n translate.SIPNotify) (translate.SIPDialog, error)
+}
+
+// SubscriptionStore persists presence subscriptions (internal/store
+// satisfies it).
+type SubscriptionStore interface {
+	PutSubscription(ctx context.Context, sub store.Subscription) error
+	DeleteSubscription(ctx context.Context, id string) error
+	Subscriptions(ctx context.Context) ([]store.Subscription, error)
 }

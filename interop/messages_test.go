@@ -52,7 +52,7 @@ func TestMessageSIPToUnknownXMPPUser(t *testing.T) {
 // receives with the body, from sip:alice@xmpp.test with her resource as gr.
 func TestMessageXMPPToSIP(t *testing.T) {
 	f := startFederation(t)
-	uas := startSippUAS(t, "message_uas.xml")
+	uas := startSippUAS(t, "message_uas.xml", nil)
 	publishSRV(f.dns, "_sip._udp."+sxgwDomain, "ua."+sxgwDomain, uas.Port)
 	alice := startXMPPClient(t, f.prosody, "alice")
 	ctx := testContext(t, federationWait)

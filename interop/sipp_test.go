@@ -54,7 +54,15 @@ type sippUAS struct {
 
 // startSippUAS runs a server scenario from testdata on a free UDP port,
 // for one call, tracing every message for assertions.
-func startSippUAS(t *testing.T, scenario string) *sippUAS {
+func startSippUAS(t *testing.T, scenario string, keys sippKeys) *sippUAS {
+	t.Helper()
+	return startSipp(t, scenario, "", keys)
+}
+
+// startSipp runs a scenario from testdata in the background for one call:
+// a client scenario against target, or a server scenario when target is
+// "". Every message is traced for assertions.
+func startSipp(t *testing.T, scenario, target string, keys sippKeys) *sippUAS {
 	t.Helper()
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
@@ -65,8 +73,12 @@ func startSippUAS(t *testing.T, scenario string) *sippUAS {
 	port := freeUDPPort(t)
 	u := &sippUAS{Port: port, trace: filepath.Join(dir, "messages.log"), done: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, sipp, "-sf", sf, "-m", "1", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-nostdin", "-timeout", "90s", "-timeout_error", "-trace_msg", "-message_file", u.trace)
+	args := []string{"-sf", sf, "-m", "1", "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-nostdin", "-timeout", "110s", "-timeout_error", "-trace_msg", "-message_file", u.trace}
+	if target != "" {
+		args = append([]string{target}, args...)
+	}
+	cmd := exec.CommandContext(ctx, sipp, append(args, keys.args()...)...)
 	cmd.Dir = dir
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -96,6 +108,24 @@ type sippError struct {
 }
 
 func (e *sippError) Error() string { return e.err.Error() + "\n" + tail([]byte(e.out)) }
+
+// messages returns what the trace holds so far.
+func (u *sippUAS) messages() string {
+	b, _ := os.ReadFile(u.trace)
+	return string(b)
+}
+
+// waitTrace waits until the trace contains want.
+func (u *sippUAS) waitTrace(t *testing.T, want string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !strings.Contains(u.messages(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("sipp never saw %q; trace:\n%s", want, tail([]byte(u.messages())))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 // wait waits for the scenario to finish and returns the traced messages.
 func (u *sippUAS) wait(t *testing.T, d time.Duration) string {

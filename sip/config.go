@@ -43,6 +43,13 @@ type Options struct {
 	// OutboundProxy, if set, receives every outgoing request: a sip:/sips:
 	// URI or host[:port]. Empty routes by DNS (RFC 3263).
 	OutboundProxy string
+	// ContactHost, if set, is the host put in our Contact header fields,
+	// where peers send the requests of a dialog (RFC 3261 §8.1.1.8): a
+	// domain name or an IP address reaching the listeners, such as the
+	// public address in front of NAT. Empty: the listener's address, or for
+	// a listener bound to an unspecified address (0.0.0.0, ::) the local
+	// address facing the peer.
+	ContactHost string
 	// TrustedPeers are the source prefixes allowed without authentication.
 	TrustedPeers []netip.Prefix
 	// TLSConfig serves tls listeners (it must then hold a certificate) and
@@ -153,6 +160,13 @@ func (o *Options) check() (specs []listenSpec, proxy *sipgosip.Uri, err error) {
 			proxy = &u
 		}
 	}
+	if o.ContactHost != "" {
+		h, err := checkContactHost(o.ContactHost)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		o.ContactHost = h
+	}
 	for _, p := range o.TrustedPeers {
 		if !p.IsValid() {
 			errs = append(errs, fmt.Errorf("%w: invalid trusted peer prefix", ErrConfig))
@@ -177,4 +191,39 @@ func (o *Options) check() (specs []listenSpec, proxy *sipgosip.Uri, err error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return specs, proxy, errors.Join(errs...)
+}
+
+// checkContactHost validates Options.ContactHost: an IP address (IPv6 with
+// or without brackets) or a domain name; it returns the host as a URI
+// carries it, without brackets (sipgo adds them).
+func checkContactHost(h string) (string, error) {
+	bare := strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if ip, err := netip.ParseAddr(bare); err == nil && ip.Zone() == "" {
+		return ip.String(), nil
+	}
+	if !isDomainName(h) {
+		return h, fmt.Errorf("%w: contact host %q: want a domain name or an IP address", ErrConfig, h)
+	}
+	return normalizeDomain(h), nil
+}
+
+// isDomainName reports whether s is a host name made of letters, digits
+// and hyphens in dot-separated labels (RFC 3261 §25.1 hostname).
+func isDomainName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

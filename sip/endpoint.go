@@ -35,6 +35,7 @@ type Endpoint struct {
 	client *sipgo.Client
 
 	routes   atomic.Pointer[routes]
+	events   atomic.Pointer[subscriptionConfig] // set by ServeSubscriptions
 	draining atomic.Bool
 	local    atomic.Pointer[localNames]
 

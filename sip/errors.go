@@ -19,6 +19,9 @@ var (
 	ErrNoResolver = errors.New("sip: no DNS resolver configured")
 	// ErrBadRequest reports a request passed to Do that cannot be sent.
 	ErrBadRequest = errors.New("sip: bad outgoing request")
+	// ErrBadResponse reports a response that cannot be used, such as a 2xx
+	// that creates a dialog without a To tag (RFC 3261 §12.1.2).
+	ErrBadResponse = errors.New("sip: malformed response")
 )
 
 // Internal errors.

@@ -71,9 +71,9 @@ func (e *Endpoint) ServeMessages(in Inbound, maxBody int) {
 }
 
 // SendMessage sends a MESSAGE (RFC 3428) built from m and waits for its
-// final response: nil for 2xx, a *StatusError otherwise, or the transport
-// error when no response came.
-func (e *Endpoint) SendMessage(ctx context.Context, m translate.SIPMessage) error {
+// final response: its status and nil for 2xx, a *StatusError otherwise,
+// or the transport error when no response came.
+func (e *Endpoint) SendMessage(ctx context.Context, m translate.SIPMessage) (int, error) {
 	target := m.RequestURI
 	if target == "" {
 		target = m.To
@@ -84,7 +84,7 @@ func (e *Endpoint) SendMessage(ctx context.Context, m translate.SIPMessage) erro
 		s   string
 	}{{&ruri, target}, {&from, m.From}, {&to, m.To}} {
 		if err := sipgosip.ParseUri(p.s, p.dst); err != nil {
-			return fmt.Errorf("%w: uri %q: %w", ErrBadRequest, p.s, err)
+			return 0, fmt.Errorf("%w: uri %q: %w", ErrBadRequest, p.s, err)
 		}
 	}
 	req := sipgosip.NewRequest(sipgosip.MESSAGE, ruri)
@@ -116,12 +116,12 @@ func (e *Endpoint) SendMessage(ctx context.Context, m translate.SIPMessage) erro
 	req.SetBody(m.Body)
 	res, err := e.Do(ctx, req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if res.StatusCode >= 300 {
-		return &StatusError{Code: res.StatusCode, Reason: res.Reason}
+		return res.StatusCode, &StatusError{Code: res.StatusCode, Reason: res.Reason}
 	}
-	return nil
+	return res.StatusCode, nil
 }
 
 // mediaType returns the request's Content-Type without parameters,

@@ -26,6 +26,11 @@ const (
 	badBadExtension  = "bad_extension"
 	badForbidden     = "forbidden"
 	badContentType   = "content_type"
+	// SUBSCRIBE and NOTIFY (RFC 6665).
+	badEvent            = "bad_event"          // 489: Event missing or not served
+	badIntervalTooBrief = "interval_too_brief" // 423
+	badNotAcceptable    = "not_acceptable"     // 406: no Accept type we send
+	badNoDialog         = "no_dialog"          // 481: NOTIFY outside a dialog
 )
 
 // classError labels outgoing requests that got no final response.

@@ -8,12 +8,17 @@ import (
 
 // handleOptions answers OPTIONS with the capabilities actually installed
 // (RFC 3261 §11.2): Allow lists the methods handled, Accept the body types,
-// Supported the option tags (none claimed that are not implemented).
+// Supported the option tags (none claimed that are not implemented), and
+// Allow-Events the event packages served (RFC 6665 §4.4.4).
 func (e *Endpoint) handleOptions(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	rt := e.routes.Load()
-	e.respond(tx, req, 200, "OK",
+	headers := []sipgosip.Header{
 		sipgosip.NewHeader("Allow", rt.allow),
 		sipgosip.NewHeader("Accept", rt.acceptV),
 		sipgosip.NewHeader("Supported", strings.Join(e.supported(), ", ")),
-	)
+	}
+	if h := e.allowEventsHeader(); h != nil {
+		headers = append(headers, h)
+	}
+	e.respond(tx, req, 200, "OK", headers...)
 }

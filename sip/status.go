@@ -3,12 +3,28 @@ package sip
 import (
 	"errors"
 	"strconv"
+
+	sipgosip "github.com/emiago/sipgo/sip"
 )
 
 // StatusError is a non-2xx final response to a request we sent.
 type StatusError struct {
 	Code   int
 	Reason string
+	// MinExpires is the Min-Expires of a 423 (Interval Too Brief, RFC 3261
+	// §21.4.17, RFC 6665 §4.2.1.1); 0 otherwise.
+	MinExpires int
+}
+
+// statusErrorOf turns a non-2xx final response into a *StatusError.
+func statusErrorOf(res *sipgosip.Response) *StatusError {
+	se := &StatusError{Code: res.StatusCode, Reason: res.Reason}
+	if res.StatusCode == 423 {
+		if v, err := singleDelta(headerValues(res, "Min-Expires")); err == nil && v > 0 {
+			se.MinExpires = v
+		}
+	}
+	return se
 }
 
 func (e *StatusError) Error() string {
@@ -59,6 +75,8 @@ func reasonPhrase(code int) string {
 		return "Request Entity Too Large"
 	case 415:
 		return "Unsupported Media Type"
+	case 423:
+		return "Interval Too Brief"
 	case 480:
 		return "Temporarily Unavailable"
 	case 481:

@@ -131,6 +131,7 @@ func (a *app) start(ctx context.Context) error {
 	a.core, err = gateway.New(gateway.Options{
 		Domains:         a.cfg.Domains(),
 		ComponentDomain: componentDomain(a.cfg),
+		Store:           a.store,
 		Registerer:      a.reg,
 		Logger:          a.log.With("component", "gateway"),
 	})
@@ -231,6 +232,7 @@ func (a *app) startSIP(ctx context.Context) error {
 		TLSConfig:      tlsConfig,
 		UserAgent:      "sxgw/" + a.version,
 		MaxMessageSize: a.cfg.SIP.MaxMessageSize,
+		ContactHost:    a.cfg.SIP.ContactHost,
 		RetryAfter:     a.cfg.SIP.RetryAfter.Duration,
 		Resolver:       a.resolver,
 		Registerer:     a.reg,
@@ -240,6 +242,8 @@ func (a *app) startSIP(ctx context.Context) error {
 		return err
 	}
 	ep.ServeMessages(a.core, a.cfg.SIP.MaxMessageSize)
+	// RFC 3856 presence, RFC 8048 interworking.
+	ep.ServeSubscriptions(a.core, []string{"presence"}, []string{"application/pidf+xml"})
 	if err := ep.Start(ctx); err != nil {
 		_ = ep.Close()
 		return err

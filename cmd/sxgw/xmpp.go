@@ -58,6 +58,9 @@ func startXMPP(ctx context.Context, a *app) error {
 	}
 	a.core.Attach(s, a.sip)
 	a.onClose("xmpp", s.Close)
+	if err := a.core.Resume(ctx); err != nil {
+		return fmt.Errorf("resuming subscriptions: %w", err)
+	}
 	a.health.SetReady("xmpp", true, "s2s listening on "+s.Addr().String())
 	return nil
 }
@@ -80,6 +83,9 @@ func startComponent(ctx context.Context, a *app, o xmpp.Options) error {
 	}
 	a.core.Attach(comp, a.sip)
 	a.onClose("xmpp", comp.Close)
+	if err := a.core.Resume(ctx); err != nil {
+		return fmt.Errorf("resuming subscriptions: %w", err)
+	}
 	return nil
 }
 

@@ -85,6 +85,11 @@ type SIP struct {
 	// OutboundProxy is a sip:/sips: URI or host[:port]; empty routes by DNS
 	// (RFC 3263).
 	OutboundProxy string `toml:"outbound_proxy"`
+	// ContactHost is the host advertised in Contact header fields, where
+	// peers send the requests of a dialog (RFC 3261 §8.1.1.8): a domain
+	// name or an IP address. Empty: the listener's address, or for a
+	// listener bound to 0.0.0.0/:: the local address facing the peer.
+	ContactHost string `toml:"contact_host"`
 	// TrustedPeers are CIDR prefixes or addresses whose requests are accepted
 	// without authentication.
 	TrustedPeers   []string `toml:"trusted_peers"`

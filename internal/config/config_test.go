@@ -82,6 +82,9 @@ func TestLoadValid(t *testing.T) {
 			if want := (Proxy{Scheme: "sips", Host: "2001:db8::1", Port: 5061, Transport: TransportTLS}); !ok || p != want {
 				t.Errorf("OutboundProxy = %+v, %v; want %+v", p, ok, want)
 			}
+			if c.SIP.ContactHost != "[2001:db8::2]" {
+				t.Errorf("ContactHost = %q", c.SIP.ContactHost)
+			}
 			if cert, key := c.SIPCertFiles(); cert != "/etc/sxgw/sip.pem" || key != "/etc/sxgw/sip.key" {
 				t.Errorf("SIPCertFiles = %q, %q", cert, key)
 			}
@@ -222,6 +225,7 @@ func TestValidateErrors(t *testing.T) {
 		{"bad_sip.toml", []string{
 			`sip.tls_key: is required when sip.tls_cert is set`,
 			`sip.outbound_proxy: "sip:alice@proxy.test": want sip:host[:port] with no user part or headers`,
+			`sip.contact_host: "gw.test:5060": want a host without a port`,
 			`sip.trusted_peers[0]: "10.0.0.1/8" has host bits set (did you mean "10.0.0.0/8"?)`,
 			`sip.trusted_peers[1]: "not-an-ip" is not an address or CIDR prefix`,
 			`sip.trusted_peers[2]: "::1/129" is not an address or CIDR prefix`,

@@ -122,6 +122,22 @@ func checkDomain(s string) error {
 	return nil
 }
 
+// checkContactHost checks sip.contact_host: an IP address without a zone
+// (an IPv6 one with or without brackets) or a domain name.
+func checkContactHost(s string) error {
+	bare := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	if ip, err := netip.ParseAddr(bare); err == nil {
+		if ip.Zone() != "" {
+			return fmt.Errorf("%q: zones are not allowed", s)
+		}
+		return nil
+	}
+	if strings.Contains(s, ":") {
+		return fmt.Errorf("%q: want a host without a port", s)
+	}
+	return checkDomain(s)
+}
+
 func isLetters(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i] | 0x20; c < 'a' || c > 'z' {

@@ -184,6 +184,11 @@ func (c *Config) validateSIP(v *validator) {
 			v.addErr("sip.outbound_proxy", err)
 		}
 	}
+	if s.ContactHost != "" {
+		if err := checkContactHost(s.ContactHost); err != nil {
+			v.addErr("sip.contact_host", err)
+		}
+	}
 	for i, p := range s.TrustedPeers {
 		if _, err := ParsePrefix(p); err != nil {
 			v.addErr(index("sip.trusted_peers", i), err)

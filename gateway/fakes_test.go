@@ -1,0 +1,158 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sxgw/sxgw/translate"
+)
+
+// fakeXMPP records what the core sends to XMPP.
+type fakeXMPP struct {
+	mu        sync.Mutex
+	messages  []translate.XMPPMessage
+	presences []translate.XMPPPresence
+	changed   chan struct{}
+}
+
+func newFakeXMPP() *fakeXMPP { return &fakeXMPP{changed: make(chan struct{}, 1000)} }
+
+func (f *fakeXMPP) SendMessage(_ context.Context, m translate.XMPPMessage) error {
+	f.mu.Lock()
+	f.messages = append(f.messages, m)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	return nil
+}
+
+func (f *fakeXMPP) SendPresence(_ context.Context, p translate.XMPPPresence) error {
+	f.mu.Lock()
+	f.presences = append(f.presences, p)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	return nil
+}
+
+// waitPresence waits for a presence stanza matching pred.
+func (f *fakeXMPP) waitPresence(t *testing.T, what string, pred func(translate.XMPPPresence) bool) translate.XMPPPresence {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		f.mu.Lock()
+		for _, p := range f.presences {
+			if pred(p) {
+				f.mu.Unlock()
+				return p
+			}
+		}
+		f.mu.Unlock()
+		select {
+		case <-f.changed:
+		case <-deadline:
+			t.Fatalf("no presence: %s", what)
+		}
+	}
+}
+
+// fakeSIP records what the core sends to SIP and answers as configured.
+type fakeSIP struct {
+	mu         sync.Mutex
+	messages   []translate.SIPMessage
+	subscribes []fakeSubscribe
+	notifies   []translate.SIPNotify
+	subErr     error
+	changed    chan struct{}
+}
+
+type fakeSubscribe struct {
+	d       translate.SIPDialog
+	expires int
+}
+
+func newFakeSIP() *fakeSIP { return &fakeSIP{changed: make(chan struct{}, 1000)} }
+
+func (f *fakeSIP) SendMessage(_ context.Context, m translate.SIPMessage) (int, error) {
+	f.mu.Lock()
+	f.messages = append(f.messages, m)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	return 200, nil
+}
+
+func (f *fakeSIP) Subscribe(_ context.Context, d translate.SIPDialog, _ string, expires int, _ []string) (translate.SIPDialog, int, error) {
+	f.mu.Lock()
+	f.subscribes = append(f.subscribes, fakeSubscribe{d, expires})
+	err := f.subErr
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	if err != nil {
+		return d, 0, err
+	}
+	d.LocalCSeq++
+	if d.RemoteTag == "" {
+		d.RemoteTag, d.RemoteTarget = "uas-tag", "sip:carol@127.0.0.1:5070"
+	}
+	return d, expires, nil
+}
+
+func (f *fakeSIP) Notify(_ context.Context, d translate.SIPDialog, n translate.SIPNotify) (translate.SIPDialog, error) {
+	f.mu.Lock()
+	f.notifies = append(f.notifies, n)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	d.LocalCSeq++
+	return d, nil
+}
+
+func (f *fakeSIP) count() (subs, notifies int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subscribes), len(f.notifies)
+}
+
+// waitNotify waits for the n-th NOTIFY (1-based) and returns it.
+func (f *fakeSIP) waitNotify(t *testing.T, n int) translate.SIPNotify {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		f.mu.Lock()
+		if len(f.notifies) >= n {
+			x := f.notifies[n-1]
+			f.mu.Unlock()
+			return x
+		}
+		f.mu.Unlock()
+		select {
+		case <-f.changed:
+		case <-deadline:
+			t.Fatalf("NOTIFY #%d never sent", n)
+		}
+	}
+}
+
+func (f *fakeSIP) waitSubscribes(t *testing.T, n int) fakeSubscribe {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		f.mu.Lock()
+		if len(f.subscribes) >= n {
+			x := f.subscribes[n-1]
+			f.mu.Unlock()
+			return x
+		}
+		f.mu.Unlock()
+		select {
+		case <-f.changed:
+		case <-deadline:
+			t.Fatalf("SUBSCRIBE #%d never sent", n)
+		}
+	}
+}
+
+// sipStatus is a SIP failure as the SIP side reports it.
+type sipStatus int
+
+func (s sipStatus) Error() string              { return "sip status" }
+func (s sipStatus) SIPResponse() (int, string) { return int(s), "" }
