@@ -52,6 +52,7 @@ type Gateway struct {
 	dedup             *dedup
 	receipts          *dedup // receipts sent, by recipient and message id
 	pres              *presence
+	cseq              atomic.Uint32 // CSeq of MESSAGEs sent
 }
 
 // New returns a core; Attach the two sides before traffic flows.
@@ -89,6 +90,9 @@ func New(o Options) (*Gateway, error) {
 		receipts: newDedup(10*time.Minute, 1<<16),
 		pres:     newPresence(),
 	}
+	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:
+	// below 2**31).
+	g.cseq.Store(uint32(time.Now().Unix()&0x3fffffff) + 1)
 	return g, nil
 }
 

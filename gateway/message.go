@@ -139,6 +139,11 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultDropped).Inc()
 		return nil
 	}
+	if s.CallID == "" {
+		s.CallID = translate.ConversationCallID(m.From.Bare().String(), m.To.Bare().String())
+	}
+	// CSeq grows across all MESSAGEs, so it also grows within each Call-ID.
+	s.CSeq = g.cseq.Add(1)
 	job := func() {
 		g.m.latency.WithLabelValues(dirXMPPToSIP).Observe(time.Since(start).Seconds())
 		sctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)

@@ -64,3 +64,54 @@ func TestMessageXMPPToSIP(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageCPIMAndComposingSIPToXMPP: a CPIM MESSAGE asking for a
+// delivery notification reaches alice as a message with its imdn.Message-ID
+// as id and an XEP-0184 receipt request; an isComposing MESSAGE reaches her
+// as an XEP-0085 composing chat state (RFC 7573 §6 Table 3).
+func TestMessageCPIMAndComposingSIPToXMPP(t *testing.T) {
+	f := startFederation(t)
+	alice := startXMPPClient(t, f.prosody, "alice")
+	runSippUAC(t, "message_uac_cpim.xml", f.sxgw.SIPAddr, nil)
+	ctx := testContext(t, federationWait)
+	ev, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
+		return e.Str("event") == "message" && strings.TrimSpace(e.Str("body")) == "Hello in CPIM"
+	})
+	if err != nil {
+		t.Fatalf("the CPIM message did not arrive: %v", err)
+	}
+	if ev.Str("id") != "cpim-42" || !strings.Contains(ev.Str("xml"), "urn:xmpp:receipts") {
+		t.Errorf("id %q / receipt request missing: %s", ev.Str("id"), ev.Str("xml"))
+	}
+	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
+		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "<composing xmlns=\"http://jabber.org/protocol/chatstates\"")
+	}); err != nil {
+		t.Fatalf("no composing chat state: %v", err)
+	}
+}
+
+// TestMessageReceiptAndComposingXMPPToSIP: alice's message with an XEP-0184
+// receipt request goes to SIP as message/cpim asking for a delivery
+// notification (RFC 5438); carol's UA answers 200 and alice gets the
+// receipt. Her composing chat state arrives as isComposing active.
+func TestMessageReceiptAndComposingXMPPToSIP(t *testing.T) {
+	f := startFederation(t)
+	uas := startSippUAS(t, "message_uas2.xml", nil)
+	publishSRV(f.dns, "_sip._udp."+sxgwDomain, "ua."+sxgwDomain, uas.Port)
+	alice := startXMPPClient(t, f.prosody, "alice")
+	ctx := testContext(t, federationWait)
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" id="rcpt-1" type="chat"><body>Did you get this?</body><request xmlns="urn:xmpp:receipts"/></message>`})
+	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
+		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "received") && strings.Contains(e.Str("xml"), "rcpt-1")
+	}); err != nil {
+		t.Fatalf("no receipt for rcpt-1: %v", err)
+	}
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" type="chat"><composing xmlns="http://jabber.org/protocol/chatstates"/></message>`})
+	trace := uas.wait(t, federationWait)
+	for _, want := range []string{"Content-Type: message/cpim", "imdn.Message-ID: rcpt-1", "positive-delivery", "Did you get this?",
+		"Content-Type: application/im-iscomposing+xml", "<state>active</state>"} {
+		if !strings.Contains(trace, want) {
+			t.Errorf("MESSAGEs lack %q:\n%s", want, trace)
+		}
+	}
+}

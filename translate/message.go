@@ -213,9 +213,17 @@ func cpimMessage(s SIPMessage, c *simple.CPIM) (SIPMessage, bool, error) {
 	return s, true, nil
 }
 
+// ConversationCallID is the Call-ID for messages without a <thread/>
+// between two parties: stable, so that a SIP user agent sees one
+// conversation (RFC 3261 §8.1.1.4 allows reuse outside dialogs).
+func ConversationCallID(from, to string) string {
+	sum := sha256.Sum256([]byte(from + "\x00" + to))
+	return hex.EncodeToString(sum[:16]) + "@sxgw"
+}
+
 // callIDFor maps a thread to a Call-ID (RFC 7572 §4): kept when it is a
 // valid Call-ID (RFC 3261 §25.1 word), else a stable hash of it; "" lets
-// the SIP side generate one.
+// the caller choose.
 func callIDFor(thread string) string {
 	if thread == "" {
 		return ""
