@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
 	"github.com/sxgw/sxgw/translate"
 )
 
@@ -156,3 +158,12 @@ type sipStatus int
 
 func (s sipStatus) Error() string              { return "sip status" }
 func (s sipStatus) SIPResponse() (int, string) { return int(s), "" }
+
+func jidOf(tb testing.TB, s string) jid.JID {
+	tb.Helper()
+	j, err := jid.Parse(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return j
+}
