@@ -172,11 +172,12 @@ func (t *serverTx) Respond(res *sipgosip.Response) error {
 		t.final = true
 		t.mu.Unlock()
 	}
-	err := t.ServerTransaction.Respond(res)
-	if err == nil && isFinal {
+	if isFinal {
+		// Counted before the send, so the count is in place when the
+		// peer sees the response.
 		t.e.m.requests.WithLabelValues(t.method, classLabel(res.StatusCode)).Inc()
 	}
-	return err
+	return t.ServerTransaction.Respond(res)
 }
 
 // answered reports whether a final response was sent (or attempted).
