@@ -54,3 +54,15 @@ type SIPNotify struct {
 	ContentType string
 	Body        []byte
 }
+
+// SIPInvite is an INVITE received (RFC 3261 §13.3) or to send: a new
+// session (Dialog.RemoteTag empty when we send it) or a re-INVITE.
+type SIPInvite struct {
+	Dialog     SIPDialog
+	New        bool // no To tag: creates a dialog
+	RequestURI string
+	Subject    string
+	// SDP is the offer (application/sdp body); empty for an offerless
+	// INVITE.
+	SDP []byte
+}
