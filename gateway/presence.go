@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -513,6 +514,13 @@ func (g *Gateway) subscribeFailed(ports *sides, sub *subscription, expires int, 
 		code, _ = sc.SIPResponse()
 	}
 	g.log.Info("SUBSCRIBE failed", "status", code, "err", err)
+	g.pres.mu.Lock()
+	fetch := sub.state == subFetch
+	g.pres.mu.Unlock()
+	if fetch {
+		g.dropFetch(sub) // a probe has no authorization to end
+		return
+	}
 	var me interface{ MinExpiresValue() int }
 	switch {
 	case code == 423 && errors.As(err, &me) && me.MinExpiresValue() > expires:
@@ -580,27 +588,60 @@ func (g *Gateway) unsubscribeSIP(ports *sides, watcher, presentity jid.JID) {
 
 // probeSIP: the XMPP user's server asks for a SIP user's presence. With an
 // active subscription a refresh makes the notifier send the current state;
-// otherwise a one-shot SUBSCRIBE with Expires 0 fetches it (RFC 8048 §7).
+// otherwise a one-shot SUBSCRIBE with Expires 0 in a new dialog fetches it
+// (RFC 8048 §7).
 func (g *Gateway) probeSIP(ports *sides, watcher, presentity jid.JID) {
 	g.pres.mu.Lock()
 	var active *subscription
+	busy := false
 	for _, s := range g.pres.find(kindXMPPWatcher, watcher, presentity) {
 		if s.state == subActive && s.dialog.RemoteTag != "" {
 			active = s
+		} else {
+			busy = true // pending, terminating or fetching already
 		}
 	}
 	if active != nil {
 		// Forget what was forwarded so the answer reaches the prober.
+		prefix := pairKey(watcher, presentity) + "\x00"
 		for k := range g.pres.sent {
-			if len(k) > 0 && bytes.HasPrefix([]byte(k), []byte(pairKey(watcher, presentity))) {
+			if strings.HasPrefix(k, prefix) {
 				delete(g.pres.sent, k)
 			}
 		}
+		g.pres.mu.Unlock()
+		g.refreshSIP(ports, active, defaultExpires)
+		return
+	}
+	if busy {
+		g.pres.mu.Unlock()
+		return
+	}
+	from, err1 := translate.JIDToSIP(watcher, g.xmppSide)
+	to, err2 := translate.JIDToSIP(presentity, g.sipSide)
+	if err1 != nil || err2 != nil {
+		g.pres.mu.Unlock()
+		return
+	}
+	callID, tag := newTag()+newTag()+"@sxgw", newTag()
+	sub := &subscription{
+		id: subID(callID, tag), kind: kindXMPPWatcher, watcher: watcher, presentity: presentity, state: subFetch,
+		dialog: translate.SIPDialog{CallID: callID, LocalURI: from, LocalTag: tag, RemoteURI: to},
+	}
+	g.pres.add(sub)
+	// The NOTIFY of a fetch comes at once; forget the dialog after 64*T1.
+	sub.timer = time.AfterFunc(sipSendTimeout, func() { g.dropFetch(sub) })
+	g.pres.mu.Unlock()
+	g.refreshSIP(ports, sub, 0)
+}
+
+// dropFetch forgets a one-shot fetch.
+func (g *Gateway) dropFetch(sub *subscription) {
+	g.pres.mu.Lock()
+	if g.pres.byID[sub.id] == sub {
+		g.pres.remove(sub)
 	}
 	g.pres.mu.Unlock()
-	if active != nil {
-		g.refreshSIP(ports, active, defaultExpires)
-	}
 }
 
 // SIPNotify handles a NOTIFY in a dialog the gateway started for an XMPP
@@ -624,6 +665,16 @@ func (g *Gateway) SIPNotify(ctx context.Context, n translate.SIPNotify) error {
 	}
 	sub.dialog.RemoteCSeq = n.Dialog.RemoteCSeq
 	terminating := sub.state == subTerminating
+	if sub.state == subFetch {
+		g.pres.mu.Unlock()
+		if len(n.Body) > 0 {
+			g.forwardPIDF(ports, sub, n, false)
+		}
+		if n.State == translate.SubStateTerminated {
+			g.dropFetch(sub)
+		}
+		return nil
+	}
 	firstActive := n.State == translate.SubStateActive && !sub.authorized && !terminating
 	if firstActive {
 		sub.state, sub.authorized = subActive, true

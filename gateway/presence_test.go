@@ -271,3 +271,39 @@ func TestResume(t *testing.T) {
 		t.Errorf("sip-watcher gauge %v", v)
 	}
 }
+
+// RFC 8048 §7: a probe without a subscription fetches once (Expires 0 in
+// a new dialog); the answer's presence reaches the prober, and nothing
+// else changes.
+func TestProbeFetches(t *testing.T) {
+	g, x, s := newTestGateway(t, nil)
+	ctx := context.Background()
+	if err := g.XMPPPresence(ctx, translate.XMPPPresence{From: aliceBare, To: carolBare, Type: translate.PresenceProbe}); err != nil {
+		t.Fatal(err)
+	}
+	sub := s.waitSubscribes(t, 1)
+	if sub.expires != 0 || sub.d.RemoteTag != "" {
+		t.Fatalf("fetch SUBSCRIBE %+v", sub)
+	}
+	d := sub.d
+	d.RemoteTag = "uas-tag"
+	pidf := `<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:carol@sip.test"><tuple id="t"><status><basic>open</basic></status><note>Fetched</note></tuple></presence>`
+	if err := g.SIPNotify(ctx, translate.SIPNotify{Dialog: d, State: translate.SubStateTerminated, Reason: "timeout",
+		ContentType: translate.ContentTypePIDF, Body: []byte(pidf)}); err != nil {
+		t.Fatal(err)
+	}
+	x.waitPresence(t, "fetched presence", func(p translate.XMPPPresence) bool { return p.Status == "Fetched" })
+	x.mu.Lock()
+	for _, p := range x.presences {
+		if p.Type == translate.PresenceSubscribed || p.Type == translate.PresenceUnsubscribed {
+			t.Errorf("a fetch changed the authorization: %+v", p)
+		}
+	}
+	x.mu.Unlock()
+	if err := g.SIPNotify(ctx, translate.SIPNotify{Dialog: d, State: translate.SubStateActive}); translate.ErrorOf(err).SIPStatus != 481 {
+		t.Errorf("the fetch dialog outlived its final NOTIFY: %v", err)
+	}
+	if v := testutil.ToFloat64(g.m.subscriptions.WithLabelValues(kindXMPPWatcher)); v != 0 {
+		t.Errorf("a fetch counted as a subscription: %v", v)
+	}
+}

@@ -31,6 +31,7 @@ const (
 	subPending     = "pending"     // waiting for authorization
 	subActive      = "active"      // authorized
 	subTerminating = "terminating" // unsubscribed, waiting for the last NOTIFY
+	subFetch       = "fetch"       // a one-shot SUBSCRIBE (Expires 0), not kept
 )
 
 // Presence subscription timing (RFC 6665 §4.1.2.1, RFC 3856 §6.4).
@@ -148,7 +149,7 @@ func (s *subscription) record() store.Subscription {
 // persist writes s to the store; the caller holds mu (the write is quick
 // and keeps the stored order of changes the real one).
 func (g *Gateway) persist(s *subscription) {
-	if g.o.Store == nil {
+	if g.o.Store == nil || s.state == subFetch {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
