@@ -86,7 +86,7 @@ func New(o Options) (*Gateway, error) {
 		log:      o.Logger,
 		queue:    newOrdered(o.QueueLimit),
 		wait:     newWaiters(),
-		dedup:    newDedup(32*time.Second, 1<<16),
+		dedup:    newDedup(32*time.Second, 1<<18),
 		receipts: newDedup(10*time.Minute, 1<<16),
 		pres:     newPresence(),
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestOrderedKeepsOrderPerKey(t *testing.T) {
@@ -58,4 +59,28 @@ func TestOrderedBound(t *testing.T) {
 	}
 	close(release)
 	o.close()
+}
+
+func TestDedupWindow(t *testing.T) {
+	d := newDedup(10*time.Second, 3)
+	t0 := time.Unix(1000, 0)
+	if !d.first("a", t0) || d.first("a", t0.Add(time.Second)) {
+		t.Fatal("a: new then duplicate")
+	}
+	d.first("b", t0.Add(2*time.Second))
+	d.first("c", t0.Add(3*time.Second))
+	// Full: the oldest (a) goes first, b and c stay.
+	if !d.first("d", t0.Add(4*time.Second)) {
+		t.Fatal("d not new")
+	}
+	if d.first("c", t0.Add(5*time.Second)) {
+		t.Error("c forgotten before a")
+	}
+	if !d.first("a", t0.Add(6*time.Second)) {
+		t.Error("a, the oldest, should have been evicted")
+	}
+	// Expiry by time.
+	if !d.first("c", t0.Add(20*time.Second)) {
+		t.Error("c outlived its ttl")
+	}
 }

@@ -45,13 +45,23 @@ func (w *waiters) resolve(sender, id string, e *translate.StanzaError) bool {
 	return ok
 }
 
-// dedup remembers recently handled request keys for a while, bounded.
+// dedup remembers recently handled keys for ttl, bounded to max keys:
+// they expire in arrival order, and when the bound is reached the oldest
+// go first, so the window shrinks evenly under load instead of losing
+// fresh keys.
 type dedup struct {
 	ttl time.Duration
 	max int
 
-	mu   sync.Mutex
-	seen map[string]time.Time
+	mu    sync.Mutex
+	seen  map[string]time.Time
+	order []dedupEntry // arrival order; head is order[head]
+	head  int
+}
+
+type dedupEntry struct {
+	key string
+	at  time.Time
 }
 
 func newDedup(ttl time.Duration, max int) *dedup {
@@ -62,28 +72,25 @@ func newDedup(ttl time.Duration, max int) *dedup {
 func (d *dedup) first(key string, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for d.head < len(d.order) {
+		e := d.order[d.head]
+		if now.Sub(e.at) < d.ttl && len(d.seen) < d.max {
+			break
+		}
+		if t, ok := d.seen[e.key]; ok && t.Equal(e.at) {
+			delete(d.seen, e.key)
+		}
+		d.order[d.head] = dedupEntry{}
+		d.head++
+	}
+	if d.head > len(d.order)/2 && d.head > 1024 {
+		d.order = append(d.order[:0], d.order[d.head:]...)
+		d.head = 0
+	}
 	if t, ok := d.seen[key]; ok && now.Sub(t) < d.ttl {
 		return false
 	}
-	if len(d.seen) >= d.max {
-		for k, t := range d.seen {
-			if now.Sub(t) >= d.ttl {
-				delete(d.seen, k)
-			}
-		}
-		if len(d.seen) >= d.max {
-			// Still full of fresh keys: forget an arbitrary half rather
-			// than grow without bound.
-			n := 0
-			for k := range d.seen {
-				if n >= d.max/2 {
-					break
-				}
-				delete(d.seen, k)
-				n++
-			}
-		}
-	}
 	d.seen[key] = now
+	d.order = append(d.order, dedupEntry{key, now})
 	return true
 }

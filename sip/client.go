@@ -146,7 +146,7 @@ func (e *Endpoint) attempt(ctx context.Context, base *sipgosip.Request, t Target
 			}
 		}
 		if via.Host == "" {
-			via.Host = localIPFor(dst)
+			via.Host = e.sourceFor(dst)
 		}
 	}
 	r.PrependHeader(via)
@@ -166,10 +166,26 @@ func (e *Endpoint) attempt(ctx context.Context, base *sipgosip.Request, t Target
 	return res, nil
 }
 
-// localIPFor returns the local address the system would send from to reach
-// dst (a connected UDP socket sends nothing), or "" if unknown; sipgo then
-// fills in the socket's address.
-func localIPFor(dst netip.Addr) string {
+// sourceFor returns the local address the system sends from to reach dst
+// (for Via and Contact when listening on an unspecified address), cached
+// per destination: the route lookup costs a socket per call.
+func (e *Endpoint) sourceFor(dst netip.Addr) string {
+	if v, ok := e.srcIPs.Load(dst); ok {
+		return v.(string)
+	}
+	ip := routeSource(dst)
+	if ip != "" && e.srcCount.Add(1) <= maxSourceCache {
+		e.srcIPs.Store(dst, ip)
+	}
+	return ip
+}
+
+// maxSourceCache bounds the source address cache (one entry per peer
+// address).
+const maxSourceCache = 4096
+
+// routeSource asks the kernel which local address reaches dst.
+func routeSource(dst netip.Addr) string {
 	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, 9)))
 	if err != nil {
 		return ""

@@ -26,7 +26,7 @@ func (e *Endpoint) contactURI(user, transport string, local netip.AddrPort, peer
 	case local.Addr().IsValid() && !local.Addr().Unmap().IsUnspecified():
 		u.Host = local.Addr().Unmap().String()
 	case peer.IsValid():
-		u.Host = localIPFor(peer)
+		u.Host = e.sourceFor(peer)
 	}
 	if u.Host == "" {
 		u.Host = e.defaultDomain()

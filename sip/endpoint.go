@@ -47,7 +47,18 @@ type Endpoint struct {
 	serving   sync.WaitGroup // listener goroutines
 	inflight  sync.WaitGroup // requests inside the pipeline
 	busy      atomic.Int64   // the same, countable
+
+	srcIPs   sync.Map // netip.Addr -> string: our source address towards it
+	srcCount atomic.Int64
 }
+
+// udpReadBuffer is the receive (and send) buffer of UDP listeners.
+const udpReadBuffer = 4 << 20
+
+// maxInflight bounds the requests being handled at once; beyond it new
+// requests are shed with 503 and Retry-After (RFC 3261 §21.5.4) instead
+// of queueing until UDP buffers overflow.
+const maxInflight = 20000
 
 // Listener is a bound listening address.
 type Listener struct {
@@ -190,6 +201,13 @@ func (e *Endpoint) bind(ctx context.Context, spec listenSpec) (boundListener, er
 			return b, fmt.Errorf("sip: listen udp %s: %w", spec.addr, err)
 		}
 		b.addr, b.closer = conn.LocalAddr(), conn
+		// sipgo reads and parses on one goroutine: a short stall (GC, CPU
+		// contention) must not overflow the kernel's default ~200 KiB
+		// buffer and drop requests silently.
+		if uc, ok := conn.(*net.UDPConn); ok {
+			_ = uc.SetReadBuffer(udpReadBuffer)
+			_ = uc.SetWriteBuffer(udpReadBuffer)
+		}
 		// Pool the socket now, as sipgo's serve loop will, so that requests
 		// sent right after Start already leave from it.
 		e.ua.TransportLayer().Pool("udp").Add(conn.LocalAddr().String(), &sipgosip.UDPConnection{

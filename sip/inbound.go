@@ -27,4 +27,25 @@ type Inbound interface {
 	// core started with Endpoint.Subscribe. An error's status is sent (481
 	// when the core knows no such subscription).
 	SIPNotify(ctx context.Context, n translate.SIPNotify) error
+	// SIPInvite handles an INVITE (RFC 3261 §13.3): a new session (inv.New,
+	// inv.Dialog.LocalTag chosen by the SIP side, the To tag of every
+	// response) or a re-INVITE in an existing dialog (§14.2). It returns
+	// the session description for the 200 (the answer to inv.SDP, RFC
+	// 3264 §5, or an offer when inv.SDP is empty), or an error whose status
+	// is sent (486, 488, 603...). It runs on its own goroutine once 100
+	// Trying is sent; progress(180) or progress(183) sends that provisional
+	// response meanwhile. ctx ends on CANCEL (the peer then gets 487, RFC
+	// 3261 §9.2), on a BYE in the dialog, at the INVITE's Expires and when
+	// the endpoint closes: no 2xx is sent then, whatever is returned.
+	SIPInvite(ctx context.Context, inv translate.SIPInvite, progress func(status int)) (answer []byte, err error)
+	// SIPAck tells the core that the 2xx to an INVITE was acknowledged
+	// (RFC 3261 §13.3.1.4): the session is established (or modified).
+	// d identifies the dialog: Call-ID, tags, URIs and RemoteCSeq (the
+	// INVITE's).
+	SIPAck(ctx context.Context, d translate.SIPDialog)
+	// SIPBye ends the dialog d (RFC 3261 §15.1.2): a BYE from the peer, a
+	// 2xx never acknowledged, or a session the core accepted whose 2xx
+	// could not be sent. An error's status is sent to a BYE (481 when the
+	// core knows no such dialog).
+	SIPBye(ctx context.Context, d translate.SIPDialog) error
 }

@@ -12,6 +12,7 @@ type metrics struct {
 	requests    *prometheus.CounterVec // method, class
 	outgoing    *prometheus.CounterVec // method, class
 	badRequests *prometheus.CounterVec // reason
+	ackTimeouts prometheus.Counter     // 2xx to INVITE never acknowledged
 }
 
 // Reasons of sxgw_sip_bad_requests_total: a fixed set.
@@ -26,11 +27,12 @@ const (
 	badBadExtension  = "bad_extension"
 	badForbidden     = "forbidden"
 	badContentType   = "content_type"
+	badOverload      = "overload"
 	// SUBSCRIBE and NOTIFY (RFC 6665).
 	badEvent            = "bad_event"          // 489: Event missing or not served
 	badIntervalTooBrief = "interval_too_brief" // 423
 	badNotAcceptable    = "not_acceptable"     // 406: no Accept type we send
-	badNoDialog         = "no_dialog"          // 481: NOTIFY outside a dialog
+	badNoDialog         = "no_dialog"          // 481: NOTIFY or BYE outside a dialog
 )
 
 // classError labels outgoing requests that got no final response.
@@ -50,11 +52,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "sxgw_sip_bad_requests_total",
 			Help: "SIP requests refused before reaching a handler, by reason.",
 		}, []string{"reason"}),
+		ackTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sxgw_sip_invite_ack_timeouts_total",
+			Help: "2xx responses to INVITE that got no ACK within 64*T1, ending their session.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.outgoing, m.badRequests} {
+	for _, c := range []prometheus.Collector{m.requests, m.outgoing, m.badRequests, m.ackTimeouts} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("%w: metrics: %w", ErrConfig, err)
 		}

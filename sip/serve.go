@@ -22,6 +22,12 @@ func (e *Endpoint) serve(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		e.serveAck(req, tx)
 		return
 	}
+	if e.busy.Load() > maxInflight && req.Method != sipgosip.CANCEL && (req.To() == nil || !hasTag(req.To().Params)) {
+		// Overloaded: shed new work at once (RFC 3261 §21.5.4).
+		e.m.badRequests.WithLabelValues(badOverload).Inc()
+		e.respond(tx, req, 503, "Service Unavailable", sipgosip.NewHeader("Retry-After", "5"))
+		return
+	}
 	w := &serverTx{ServerTransaction: tx, e: e, method: methodLabel(req.Method)}
 	defer func() {
 		if p := recover(); p != nil {
