@@ -22,7 +22,9 @@ type Options struct {
 	// XEP-0106-escaped localparts of this domain.
 	ComponentDomain string
 	// ErrorWait is how long a SIP MESSAGE waits for an XMPP error before
-	// it is answered 200 (XMPP has no positive delivery answer).
+	// it is answered 200 (XMPP has no positive delivery answer). Once a
+	// recipient took a message without error, later ones to it are
+	// answered at once for five minutes.
 	ErrorWait time.Duration
 	// QueueLimit bounds the messages waiting per conversation.
 	QueueLimit int
@@ -51,6 +53,7 @@ type Gateway struct {
 	wait              *waiters
 	dedup             *dedup
 	receipts          *dedup // receipts sent, by recipient and message id
+	known             *dedup // XMPP recipients that took a message without error
 	pres              *presence
 	cseq              atomic.Uint32 // CSeq of MESSAGEs sent
 }
@@ -88,6 +91,7 @@ func New(o Options) (*Gateway, error) {
 		wait:     newWaiters(),
 		dedup:    newDedup(32*time.Second, 1<<18),
 		receipts: newDedup(10*time.Minute, 1<<16),
+		known:    newDedup(5*time.Minute, 1<<16),
 		pres:     newPresence(),
 	}
 	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:

@@ -56,6 +56,18 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 		x.ID = newID()
 	}
 	sender := x.From.String()
+	// A recipient that took a message without error recently is known to
+	// exist: answer at once. Otherwise wait the error window.
+	target := x.To.Bare().String()
+	if g.known.has(target, start) {
+		if err := p.xmpp.SendMessage(ctx, x); err != nil {
+			g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
+			return translate.ErrorOf(err)
+		}
+		g.m.latency.WithLabelValues(dirSIPToXMPP).Observe(time.Since(start).Seconds())
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
+		return nil
+	}
 	ch := g.wait.expect(sender, x.ID)
 	defer g.wait.forget(sender, x.ID)
 	if err := p.xmpp.SendMessage(ctx, x); err != nil {
@@ -70,6 +82,7 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
 		return translate.FromStanzaError(se.Condition, se.Text, x.To.Resourcepart() != "", "")
 	case <-t.C:
+		g.known.first(target, time.Now())
 	case <-ctx.Done():
 	}
 	g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
@@ -102,10 +115,13 @@ func (g *Gateway) sipAddresses(fromURI, targetURI string) (from, to jid.JID, err
 // returns; a SIP failure comes back to the sender as a stanza error.
 func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) error {
 	if m.Type == translate.TypeError {
-		if m.Err != nil && g.wait.resolve(m.To.String(), m.ID, m.Err) {
-			return nil
+		// Whoever answers with an error is no longer known to accept
+		// messages: the next SIP sender waits the error window again.
+		g.known.forget(m.From.Bare().String())
+		if m.Err != nil {
+			g.wait.resolve(m.To.String(), m.ID, m.Err)
 		}
-		return nil // an error for something no longer waited for
+		return nil
 	}
 	start := time.Now()
 	p, err := g.ports()

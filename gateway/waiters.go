@@ -94,3 +94,18 @@ func (d *dedup) first(key string, now time.Time) bool {
 	d.order = append(d.order, dedupEntry{key, now})
 	return true
 }
+
+// has reports whether key was remembered within ttl.
+func (d *dedup) has(key string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.seen[key]
+	return ok && now.Sub(t) < d.ttl
+}
+
+// forget drops key.
+func (d *dedup) forget(key string) {
+	d.mu.Lock()
+	delete(d.seen, key)
+	d.mu.Unlock()
+}
