@@ -118,8 +118,10 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 		// Whoever answers with an error is no longer known to accept
 		// messages: the next SIP sender waits the error window again.
 		g.known.forget(m.From.Bare().String())
-		if m.Err != nil {
-			g.wait.resolve(m.To.String(), m.ID, m.Err)
+		if m.Err == nil || !g.wait.resolve(m.To.String(), m.ID, m.Err) {
+			// Too late for the SIP answer (or not ours): counted, so an
+			// operator can see when the error window is too short.
+			g.m.lateErrors.Inc()
 		}
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"mellium.im/xmpp/jid"
 
 	"github.com/sxgw/sxgw/translate"
@@ -55,6 +56,9 @@ func TestSIPMessageToXMPP(t *testing.T) {
 		Err: &translate.StanzaError{Type: "cancel", Condition: "service-unavailable"}})
 	if g.known.has("alice@xmpp.test", time.Now()) {
 		t.Fatal("an error did not reset the recipient")
+	}
+	if v := testutil.ToFloat64(g.m.lateErrors); v != 1 {
+		t.Errorf("late errors = %v, want 1", v)
 	}
 	// Refusals: a sender of a foreign domain, a target we serve.
 	bad := sipMsg(2, "x")

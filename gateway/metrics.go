@@ -29,6 +29,7 @@ type metrics struct {
 	subscriptions *prometheus.GaugeVec   // side
 	coalesced     prometheus.Counter
 	notifies      *prometheus.CounterVec // result
+	lateErrors    prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -54,6 +55,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		coalesced: f.NewCounter(prometheus.CounterOpts{
 			Name: "sxgw_gateway_presence_coalesced_total",
 			Help: "Presence updates merged into a later notification or dropped as unchanged.",
+		}),
+		lateErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "sxgw_gateway_late_errors_total",
+			Help: "XMPP errors for messages from SIP that came after the SIP sender was answered (or matched nothing).",
 		}),
 		notifies: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "sxgw_gateway_notifies_total",
