@@ -66,3 +66,15 @@ type SIPInvite struct {
 	// INVITE.
 	SDP []byte
 }
+
+// SIPChat is an MSRP chat session (RFC 7573) between a SIP user and an
+// XMPP user, as the SIP side reports it to the core.
+type SIPChat struct {
+	// ID is the SIP side's handle for the session (its dialog).
+	ID string
+	// From is the SIP user's URI; To the XMPP user's SIP address.
+	From, To string
+	// CallID maps to the XMPP <thread/> (RFC 7573 §5, §6).
+	CallID  string
+	Subject string
+}
