@@ -360,3 +360,7 @@ func (s *answeringSIP) Subscribe(_ context.Context, d translate.SIPDialog, _ str
 func (s *answeringSIP) Notify(_ context.Context, d translate.SIPDialog, _ translate.SIPNotify) (translate.SIPDialog, error) {
 	return d, nil
 }
+
+func (s *answeringSIP) ChatSend(context.Context, string, translate.SIPMessage) error { return nil }
+
+func (s *answeringSIP) ChatEnd(string) {}

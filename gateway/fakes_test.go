@@ -65,6 +65,8 @@ type fakeSIP struct {
 	subscribes []fakeSubscribe
 	notifies   []translate.SIPNotify
 	subErr     error
+	chatSends  []chatSend
+	chatEnds   []string
 	changed    chan struct{}
 }
 
@@ -166,4 +168,24 @@ func jidOf(tb testing.TB, s string) jid.JID {
 		tb.Fatal(err)
 	}
 	return j
+}
+
+func (f *fakeSIP) ChatSend(_ context.Context, chatID string, m translate.SIPMessage) error {
+	f.mu.Lock()
+	f.chatSends = append(f.chatSends, chatSend{chatID, m})
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	return nil
+}
+
+func (f *fakeSIP) ChatEnd(chatID string) {
+	f.mu.Lock()
+	f.chatEnds = append(f.chatEnds, chatID)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+}
+
+type chatSend struct {
+	id string
+	m  translate.SIPMessage
 }

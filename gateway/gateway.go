@@ -55,6 +55,7 @@ type Gateway struct {
 	receipts          *dedup // receipts sent, by recipient and message id
 	known             *dedup // XMPP recipients that took a message without error
 	pres              *presence
+	chats             *chatTable
 	cseq              atomic.Uint32 // CSeq of MESSAGEs sent
 }
 
@@ -93,6 +94,7 @@ func New(o Options) (*Gateway, error) {
 		receipts: newDedup(10*time.Minute, 1<<16),
 		known:    newDedup(5*time.Minute, 1<<16),
 		pres:     newPresence(),
+		chats:    newChatTable(),
 	}
 	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:
 	// below 2**31).

@@ -153,6 +153,10 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
 		return err
 	}
+	// An open MSRP chat with the recipient carries chat messages (RFC 7573).
+	if m.Type == translate.TypeChat && g.chatToSIP(p, m, s, ok) {
+		return nil
+	}
 	if !ok {
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultDropped).Inc()
 		return nil

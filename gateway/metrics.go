@@ -30,6 +30,7 @@ type metrics struct {
 	coalesced     prometheus.Counter
 	notifies      *prometheus.CounterVec // result
 	lateErrors    prometheus.Counter
+	chats         prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -55,6 +56,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		coalesced: f.NewCounter(prometheus.CounterOpts{
 			Name: "sxgw_gateway_presence_coalesced_total",
 			Help: "Presence updates merged into a later notification or dropped as unchanged.",
+		}),
+		chats: f.NewGauge(prometheus.GaugeOpts{
+			Name: "sxgw_gateway_chats",
+			Help: "MSRP chat sessions (RFC 7573) between a SIP and an XMPP user.",
 		}),
 		lateErrors: f.NewCounter(prometheus.CounterOpts{
 			Name: "sxgw_gateway_late_errors_total",

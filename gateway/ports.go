@@ -28,6 +28,10 @@ type SIPSender interface {
 	Subscribe(ctx context.Context, d translate.SIPDialog, event string, expires int, accept []string) (translate.SIPDialog, int, error)
 	// Notify sends NOTIFY in d and returns the dialog with its new CSeq.
 	Notify(ctx context.Context, d translate.SIPDialog, n translate.SIPNotify) (translate.SIPDialog, error)
+	// ChatSend sends a message into an MSRP chat (RFC 7573); ChatEnd ends
+	// the chat (BYE).
+	ChatSend(ctx context.Context, chatID string, m translate.SIPMessage) error
+	ChatEnd(chatID string)
 }
 
 // SubscriptionStore persists presence subscriptions (internal/store

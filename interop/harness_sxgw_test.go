@@ -112,6 +112,7 @@ func startSXGW(t *testing.T, dir string, dns *dnstest.Server, options ...func(sx
 		"dns":        {"server": dns.Addr()},
 		"conference": {"domain": conferenceDomain},
 		"admin":      {"listen": loopback(adminPort)},
+		"msrp":       {"listen": "127.0.0.1:0"},
 		"log":        {"level": "debug"},
 	}
 	for _, o := range options {

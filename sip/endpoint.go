@@ -48,7 +48,8 @@ type Endpoint struct {
 	inflight  sync.WaitGroup // requests inside the pipeline
 	busy      atomic.Int64   // the same, countable
 
-	srcIPs   sync.Map // netip.Addr -> string: our source address towards it
+	chats    atomic.Pointer[chats] // set by ServeChats
+	srcIPs   sync.Map              // netip.Addr -> string: our source address towards it
 	srcCount atomic.Int64
 }
 

@@ -156,6 +156,8 @@ server = "127.0.0.1:1"
 timeout = "100ms"
 [conference]
 domain = "conference.sip.test"
+[msrp]
+listen = "127.0.0.1:0"
 [admin]
 listen = "127.0.0.1:0"
 [log]

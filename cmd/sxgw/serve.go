@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/sxgw/sxgw/internal/dnsres"
 	"github.com/sxgw/sxgw/internal/store"
 	"github.com/sxgw/sxgw/sip"
+	"github.com/sxgw/sxgw/sip/msrp"
 )
 
 // closeTimeout bounds the final close of everything after draining.
@@ -244,6 +246,25 @@ func (a *app) startSIP(ctx context.Context) error {
 	ep.ServeMessages(a.core, a.cfg.SIP.MaxMessageSize)
 	// RFC 3856 presence, RFC 8048 interworking.
 	ep.ServeSubscriptions(a.core, []string{"presence"}, []string{"application/pidf+xml"})
+	// RFC 7573 chats over MSRP (RFC 4975); other INVITEs go to the core.
+	host := msrpHost(a.cfg, a.log)
+	me, err := msrp.NewEndpoint(msrp.EndpointOptions{
+		Listen: a.cfg.MSRP.Listen,
+		Host:   host,
+		// RFC 7573 §8: no larger than the XMPP side takes.
+		MaxMessage:     int64(a.cfg.XMPP.MaxStanzaSize),
+		ConnectTimeout: 30 * time.Second,
+		Registerer:     a.reg,
+		Logger:         a.log.With("component", "msrp"),
+	})
+	if err != nil {
+		return err
+	}
+	if err := me.Start(ctx); err != nil {
+		return err
+	}
+	a.onClose("msrp", me.Close)
+	ep.ServeChats(a.core, me, host)
 	if err := ep.Start(ctx); err != nil {
 		_ = ep.Close()
 		return err
@@ -308,4 +329,30 @@ func (a *app) close(force <-chan struct{}) bool {
 		}
 	})
 	return finished && errors.Join(errs...) == nil
+}
+
+// msrpHost is the address put in MSRP URIs and SDP: msrp.host, else
+// sip.contact_host, else the listener's own address, else the address
+// that reaches the outside (logged, as peers elsewhere may not reach it).
+func msrpHost(c *config.Config, log *slog.Logger) string {
+	if c.MSRP.Host != "" {
+		return c.MSRP.Host
+	}
+	if c.SIP.ContactHost != "" {
+		return c.SIP.ContactHost
+	}
+	if h, _, err := net.SplitHostPort(c.MSRP.Listen); err == nil {
+		if ip := net.ParseIP(h); ip != nil && !ip.IsUnspecified() {
+			return h
+		}
+	}
+	host := "127.0.0.1"
+	if conn, err := net.Dial("udp", "192.0.2.1:9"); err == nil {
+		if a, ok := conn.LocalAddr().(*net.UDPAddr); ok {
+			host = a.IP.String()
+		}
+		_ = conn.Close()
+	}
+	log.Warn("msrp.host not set: using the outgoing interface address in MSRP URIs", "host", host)
+	return host
 }

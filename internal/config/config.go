@@ -40,6 +40,7 @@ type Config struct {
 	DNS        DNS        `toml:"dns"`
 	Conference Conference `toml:"conference"`
 	Store      Store      `toml:"store"`
+	MSRP       MSRP       `toml:"msrp"`
 	Admin      Admin      `toml:"admin"`
 	Log        Log        `toml:"log"`
 }
@@ -117,6 +118,15 @@ type Store struct {
 	Path string `toml:"path"` // SQLite file; empty: <data_dir>/sxgw.db
 }
 
+// MSRP is the [msrp] table: the listener of MSRP chat sessions (RFC 4975,
+// RFC 7573).
+type MSRP struct {
+	Listen string `toml:"listen"` // host:port of the MSRP listener
+	// Host is the address put in MSRP URIs and SDP; empty: sip.contact_host,
+	// else the listener's address when it is specific.
+	Host string `toml:"host"`
+}
+
 // Admin is the [admin] table.
 type Admin struct {
 	Listen string `toml:"listen"` // /metrics, /healthz, /readyz; host:port
@@ -159,6 +169,7 @@ func Default() *Config {
 			Timeout: Duration{3 * time.Second},
 		},
 		Conference: Conference{Domain: "conference.example.com"},
+		MSRP:       MSRP{Listen: "0.0.0.0:2855"},
 		Admin:      Admin{Listen: "127.0.0.1:9090"},
 		Log:        Log{Level: LevelInfo, Format: FormatText},
 	}

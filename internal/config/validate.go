@@ -39,6 +39,7 @@ func (c *Config) Validate() error {
 	c.validateSIP(v)
 	c.validateDNS(v)
 	c.validateConference(v)
+	c.validateMSRP(v)
 	c.validateAdmin(v)
 	c.validateLog(v)
 	return errors.Join(v.errs...)
@@ -229,6 +230,14 @@ func (c *Config) validateConference(v *validator) {
 	}
 	if c.XMPP.Mode == ModeComponent && strings.EqualFold(d, c.XMPP.Component.Domain) {
 		v.add("conference.domain", "%q is also xmpp.component.domain: rooms need a domain of their own", d)
+	}
+}
+
+func (c *Config) validateMSRP(v *validator) {
+	if v.required("msrp.listen", c.MSRP.Listen) {
+		if err := checkHostPort(c.MSRP.Listen, 0); err != nil {
+			v.addErr("msrp.listen", err)
+		}
 	}
 }
 

@@ -1,0 +1,186 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/sxgw/sxgw/translate"
+)
+
+// chatIdle ends a chat without traffic this long (RFC 7573 §6.1, after
+// XEP-0085's suggestion of about ten minutes).
+const chatIdle = 10 * time.Minute
+
+// chatState is one MSRP chat (RFC 7573) between a SIP user and an XMPP
+// user.
+type chatState struct {
+	id       string
+	sipUser  jid.JID // bare
+	xmppUser jid.JID // bare
+	thread   string
+	timer    *time.Timer
+}
+
+// chatTable holds the chats, by the SIP side's id and by user pair.
+type chatTable struct {
+	mu     sync.Mutex
+	byID   map[string]*chatState
+	byPair map[string]*chatState // pairKey(sipUser, xmppUser)
+}
+
+func newChatTable() *chatTable {
+	return &chatTable{byID: make(map[string]*chatState), byPair: make(map[string]*chatState)}
+}
+
+// SIPChatStart accepts an MSRP chat a SIP user opens with an XMPP user
+// (RFC 7573 §5): the same address rules as a MESSAGE.
+func (g *Gateway) SIPChatStart(_ context.Context, c translate.SIPChat) error {
+	if _, err := g.ports(); err != nil {
+		return err
+	}
+	from, to, err := g.sipAddresses(c.From, c.To)
+	if err != nil {
+		return err
+	}
+	st := &chatState{id: c.ID, sipUser: from.Bare(), xmppUser: to.Bare(), thread: c.CallID}
+	g.chats.mu.Lock()
+	if old := g.chats.byPair[pairKey(st.sipUser, st.xmppUser)]; old != nil && old.id != st.id {
+		// A newer session replaces the older one for the pair.
+		delete(g.chats.byID, old.id)
+		if old.timer != nil {
+			old.timer.Stop()
+		}
+	}
+	g.chats.byID[st.id] = st
+	g.chats.byPair[pairKey(st.sipUser, st.xmppUser)] = st
+	st.timer = time.AfterFunc(chatIdle, func() { g.chatIdle(st) })
+	g.chats.mu.Unlock()
+	g.m.chats.Inc()
+	return nil
+}
+
+// SIPChatMessage translates one MSRP message of a chat into a chat
+// message stanza (RFC 7573 §5: type chat, <thread/> from the Call-ID).
+func (g *Gateway) SIPChatMessage(ctx context.Context, c translate.SIPChat, m translate.SIPMessage) error {
+	ports, err := g.ports()
+	if err != nil {
+		return err
+	}
+	g.chats.mu.Lock()
+	st := g.chats.byID[c.ID]
+	if st != nil {
+		st.timer.Reset(chatIdle)
+	}
+	g.chats.mu.Unlock()
+	if st == nil {
+		return refuse(481, translate.CondItemNotFound, "no such chat")
+	}
+	x, err := translate.MessageToXMPP(m, st.sipUser, st.xmppUser)
+	if translate.IsNothingToSend(err) {
+		return nil
+	}
+	if err != nil {
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
+		return err
+	}
+	x.Type, x.Thread, x.Subject = translate.TypeChat, st.thread, ""
+	if x.ID == "" {
+		x.ID = newID()
+	}
+	if err := ports.xmpp.SendMessage(ctx, x); err != nil {
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
+		return translate.ErrorOf(err)
+	}
+	g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
+	return nil
+}
+
+// SIPChatEnd: the SIP side ended a chat; the XMPP user gets the gone
+// chat state (RFC 7573 §6.1).
+func (g *Gateway) SIPChatEnd(_ context.Context, c translate.SIPChat) {
+	g.chats.mu.Lock()
+	st := g.chats.byID[c.ID]
+	if st != nil {
+		g.dropChatLocked(st)
+	}
+	g.chats.mu.Unlock()
+	if st == nil {
+		return
+	}
+	if ports, err := g.ports(); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = ports.xmpp.SendMessage(ctx, translate.XMPPMessage{
+			From: st.sipUser, To: st.xmppUser, ID: newID(), Type: translate.TypeChat, Thread: st.thread, ChatState: "gone",
+		})
+	}
+}
+
+func (g *Gateway) dropChatLocked(st *chatState) {
+	delete(g.chats.byID, st.id)
+	if g.chats.byPair[pairKey(st.sipUser, st.xmppUser)] == st {
+		delete(g.chats.byPair, pairKey(st.sipUser, st.xmppUser))
+	}
+	if st.timer != nil {
+		st.timer.Stop()
+	}
+	g.m.chats.Dec()
+}
+
+// chatIdle ends a quiet chat on both sides.
+func (g *Gateway) chatIdle(st *chatState) {
+	ports, err := g.ports()
+	if err != nil {
+		return
+	}
+	ports.sip.ChatEnd(st.id)
+}
+
+// chatFor returns the chat between an XMPP sender and a SIP recipient.
+func (g *Gateway) chatFor(xmppUser, sipUser jid.JID) *chatState {
+	g.chats.mu.Lock()
+	defer g.chats.mu.Unlock()
+	st := g.chats.byPair[pairKey(sipUser.Bare(), xmppUser.Bare())]
+	if st != nil {
+		st.timer.Reset(chatIdle)
+	}
+	return st
+}
+
+// chatToSIP sends an XMPP chat message into an open chat (RFC 7573 §5);
+// gone ends it (§6.1). It reports false when there is no chat.
+func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMessage, ok bool) bool {
+	st := g.chatFor(m.From, m.To)
+	if st == nil {
+		return false
+	}
+	if m.ChatState == "gone" && m.Body == "" {
+		p.sip.ChatEnd(st.id)
+		return true
+	}
+	if !ok {
+		return true
+	}
+	key := m.From.String() + "\x00" + m.To.Bare().String()
+	err := g.queue.submit(key, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
+		defer cancel()
+		if err := p.sip.ChatSend(ctx, st.id, s); err != nil {
+			g.m.messages.WithLabelValues(dirXMPPToSIP, resultError).Inc()
+			g.bounceToXMPP(p, m, sipFailure(err))
+			return
+		}
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultOK).Inc()
+		if m.ReceiptRequest && m.ID != "" && !strings.Contains(s.ContentType, "cpim") {
+			g.receipt(p, m)
+		}
+	})
+	if err != nil {
+		g.bounceToXMPP(p, m, translate.FromCondition(translate.CondResourceConstraint, ""))
+	}
+	return true
+}

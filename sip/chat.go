@@ -1,0 +1,262 @@
+package sip
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sxgw/sxgw/sip/msrp"
+	"github.com/sxgw/sxgw/translate"
+)
+
+// ChatInbound is what chat sessions need from the core, besides Inbound.
+type ChatInbound interface {
+	Inbound
+	// SIPChatStart accepts (nil) or refuses (an error with a SIP status)
+	// an MSRP chat a SIP user opens with an XMPP user (RFC 7573 §5).
+	SIPChatStart(ctx context.Context, c translate.SIPChat) error
+	// SIPChatMessage delivers one complete MSRP message of a chat. An
+	// error with a SIP status is answered as the MSRP status of the
+	// message's REPORT when one is asked for.
+	SIPChatMessage(ctx context.Context, c translate.SIPChat, m translate.SIPMessage) error
+	// SIPChatEnd reports that a chat ended (BYE, MSRP connection lost,
+	// inactivity).
+	SIPChatEnd(ctx context.Context, c translate.SIPChat)
+}
+
+// chatAcceptTypes are the MSRP content types a chat takes (RFC 7573 §5:
+// text/plain at least; CPIM and isComposing for chat states and receipts).
+func chatAcceptTypes() []string {
+	return []string{"message/cpim", "text/plain", "application/im-iscomposing+xml"}
+}
+
+// chats is the chat layer: it takes INVITEs whose SDP offers MSRP media
+// and runs them as MSRP sessions, and passes every other INVITE on.
+type chats struct {
+	e    *Endpoint
+	in   ChatInbound
+	msrp *msrp.Endpoint
+	host string
+
+	mu       sync.Mutex
+	byDialog map[string]*chat // Call-ID + local tag
+}
+
+// chat is one MSRP chat session.
+type chat struct {
+	c       translate.SIPChat
+	dialog  translate.SIPDialog
+	session *msrp.Session
+	remote  msrp.Path
+	active  bool // we connect (the offer said passive)
+	ended   bool
+}
+
+// ServeChats installs INVITE handling with MSRP chat sessions (RFC 7573)
+// on top of ServeInvites: INVITEs offering MSRP media become chats carried
+// by m; others go to in.SIPInvite. host is the address put in SDP.
+func (e *Endpoint) ServeChats(in ChatInbound, m *msrp.Endpoint, host string) {
+	c := &chats{e: e, in: in, msrp: m, host: host, byDialog: make(map[string]*chat)}
+	e.chats.Store(c)
+	e.ServeInvites(c, nil)
+}
+
+func chatKey(d translate.SIPDialog) string { return d.CallID + "\x00" + d.LocalTag }
+
+// SIPInvite answers an MSRP offer itself and passes other INVITEs on.
+func (cs *chats) SIPInvite(ctx context.Context, inv translate.SIPInvite, progress func(int)) ([]byte, error) {
+	media, idx, err := msrp.ParseMedia(inv.SDP)
+	if errors.Is(err, msrp.ErrNoMedia) || (err == nil && media.Port == 0) {
+		return cs.in.SIPInvite(ctx, inv, progress)
+	}
+	if err != nil {
+		return nil, &StatusError{Code: 488, Reason: "Not Acceptable Here"}
+	}
+	if !inv.New {
+		// A re-INVITE of a chat: keep the session, answer the same way.
+		cs.mu.Lock()
+		ch := cs.byDialog[chatKey(inv.Dialog)]
+		cs.mu.Unlock()
+		if ch == nil {
+			return nil, &StatusError{Code: 481, Reason: "Call/Transaction Does Not Exist"}
+		}
+		return cs.answer(inv.SDP, idx, ch)
+	}
+	c := translate.SIPChat{ID: chatKey(inv.Dialog), From: inv.Dialog.RemoteURI, To: inv.RequestURI, CallID: inv.Dialog.CallID, Subject: inv.Subject}
+	if err := cs.in.SIPChatStart(ctx, c); err != nil {
+		return nil, err
+	}
+	ch := &chat{c: c, dialog: inv.Dialog, remote: media.Path, active: media.Setup == msrp.SetupPassive}
+	ch.session = cs.msrp.NewSession(chatHandler{cs, ch}, chatAcceptTypes())
+	cs.mu.Lock()
+	cs.byDialog[c.ID] = ch
+	cs.mu.Unlock()
+	return cs.answer(inv.SDP, idx, ch)
+}
+
+// answer builds the SDP answer: our path, passive unless the offerer
+// insists on listening (RFC 6135 §4.1: answer passive to active/actpass).
+func (cs *chats) answer(offer []byte, idx int, ch *chat) ([]byte, error) {
+	setup := msrp.SetupPassive
+	if ch.active {
+		setup = msrp.SetupActive
+	}
+	port := 0
+	if a, ok := cs.msrp.Addr().(*net.TCPAddr); ok {
+		port = a.Port
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	sid := binary.BigEndian.Uint64(id[:]) >> 2
+	return msrp.AnswerSDP(offer, idx, cs.host, sid, 1, msrp.Media{
+		Port: port, Path: ch.session.LocalPath(), AcceptTypes: chatAcceptTypes(), Setup: setup,
+	})
+}
+
+// SIPAck: the chat's SIP side is up; bind the MSRP session.
+func (cs *chats) SIPAck(ctx context.Context, d translate.SIPDialog) {
+	cs.mu.Lock()
+	ch := cs.byDialog[chatKey(d)]
+	cs.mu.Unlock()
+	if ch == nil {
+		cs.in.SIPAck(ctx, d)
+		return
+	}
+	go func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := ch.session.Connect(cctx, ch.remote, ch.active); err != nil {
+			cs.e.log.Info("MSRP chat connection failed", "err", err)
+			cs.end(ch, true)
+		}
+	}()
+}
+
+// SIPBye ends a chat (RFC 7573 §6.1: BYE -> gone).
+func (cs *chats) SIPBye(ctx context.Context, d translate.SIPDialog) error {
+	cs.mu.Lock()
+	ch := cs.byDialog[chatKey(d)]
+	cs.mu.Unlock()
+	if ch == nil {
+		return cs.in.SIPBye(ctx, d)
+	}
+	cs.end(ch, false)
+	return nil
+}
+
+// end closes a chat once: the MSRP session, the core, and with bye the
+// SIP dialog.
+func (cs *chats) end(ch *chat, bye bool) {
+	cs.mu.Lock()
+	if ch.ended {
+		cs.mu.Unlock()
+		return
+	}
+	ch.ended = true
+	delete(cs.byDialog, ch.c.ID)
+	d := ch.dialog
+	cs.mu.Unlock()
+	ch.session.Close()
+	cs.in.SIPChatEnd(context.Background(), ch.c)
+	if bye {
+		ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
+		defer cancel()
+		if _, err := cs.e.Bye(ctx, d); err != nil {
+			cs.e.log.Debug("BYE of a chat failed", "err", err)
+		}
+	}
+}
+
+// SIPSubscribe, SIPNotify and SIPMessage are not chat business.
+func (cs *chats) SIPSubscribe(ctx context.Context, s translate.SIPSubscribe) (int, func(), error) {
+	return cs.in.SIPSubscribe(ctx, s)
+}
+func (cs *chats) SIPNotify(ctx context.Context, n translate.SIPNotify) error {
+	return cs.in.SIPNotify(ctx, n)
+}
+func (cs *chats) SIPMessage(ctx context.Context, m translate.SIPMessage) error {
+	return cs.in.SIPMessage(ctx, m)
+}
+
+// chatHandler receives a chat's MSRP traffic.
+type chatHandler struct {
+	cs *chats
+	ch *chat
+}
+
+func (h chatHandler) MSRPMessage(s *msrp.Session, m *msrp.Message) {
+	sm := translate.SIPMessage{
+		From: h.ch.c.From, To: h.ch.c.To, RequestURI: h.ch.c.To, CallID: h.ch.c.CallID,
+		TransactionID: m.MessageID, ContentType: msrp.MediaType(m.ContentType), Body: m.Body,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), coreTimeout)
+	defer cancel()
+	err := h.cs.in.SIPChatMessage(ctx, h.ch.c, sm)
+	if m.WantsSuccessReport() && err == nil {
+		// Receipts map to REPORTs (RFC 7573 §7); without an XMPP receipt
+		// mechanism known here, the message counts as delivered once the
+		// core took it.
+		_ = s.Report(ctx, m, msrp.StatusOK)
+	} else if err != nil {
+		code, _ := statusOf(err)
+		_ = s.Report(ctx, m, code)
+	}
+}
+
+func (h chatHandler) MSRPReport(*msrp.Session, *msrp.Message) {}
+
+func (h chatHandler) MSRPClosed(_ *msrp.Session, err error) {
+	h.cs.e.log.Info("MSRP chat ended", "err", err)
+	h.cs.end(h.ch, true)
+}
+
+// ChatSend sends a message into a chat (RFC 7573 §5: XMPP -> MSRP SEND).
+func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPMessage) error {
+	cs := e.chats.Load()
+	if cs == nil {
+		return fmt.Errorf("%w: no chat support", ErrConfig)
+	}
+	cs.mu.Lock()
+	ch := cs.byDialog[chatID]
+	cs.mu.Unlock()
+	if ch == nil {
+		return &StatusError{Code: 481, Reason: "No Such Chat"}
+	}
+	ct := m.ContentType
+	if ct == "" {
+		ct = "text/plain"
+	}
+	if strings.HasPrefix(ct, "text/") && !strings.Contains(ct, "charset") {
+		ct += ";charset=utf-8"
+	}
+	// RFC 7573 §7: XEP-0184 has no failure reports: Failure-Report: no
+	// unless the message asks for a receipt.
+	if _, err := ch.session.Send(ctx, ct, m.Body, false, "no"); err != nil {
+		var se *msrp.StatusError
+		if errors.As(err, &se) {
+			return &StatusError{Code: se.Code, Reason: se.Comment}
+		}
+		return err
+	}
+	return nil
+}
+
+// ChatEnd ends a chat from the XMPP side (RFC 7573 §6.1: gone -> BYE).
+func (e *Endpoint) ChatEnd(chatID string) {
+	cs := e.chats.Load()
+	if cs == nil {
+		return
+	}
+	cs.mu.Lock()
+	ch := cs.byDialog[chatID]
+	cs.mu.Unlock()
+	if ch != nil {
+		go cs.end(ch, true)
+	}
+}

@@ -1,0 +1,600 @@
+package msrp
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// Connection tuning.
+const (
+	// writeTimeout bounds one write: a peer that reads nothing for this
+	// long has failed, and so has the connection.
+	writeTimeout = 30 * time.Second
+	// maxDataQueue is how many octets of SEND chunks may wait to be
+	// written before senders wait for room: enough to keep the
+	// connection busy, little enough to bound memory.
+	maxDataQueue = 64 << 10
+	// maxCtrlQueue bounds the responses and REPORTs waiting to be
+	// written: a peer that makes us queue more is not reading them.
+	maxCtrlQueue = 1 << 20
+	// readBufferSize is the bufio buffer of each connection.
+	readBufferSize = 4 << 10
+	// keepWriteBuffer: write buffers up to this capacity are kept for
+	// the next write, larger ones are dropped once written.
+	keepWriteBuffer = 64 << 10
+)
+
+var (
+	errConnClosing = errors.New("msrp: connection closing")
+	errBoundElse   = errors.New("msrp: session bound to another connection")
+	errOverflow    = errors.New("msrp: peer does not read its responses")
+)
+
+// conn is one transport connection (TCP or TLS), accepted or dialled,
+// carrying the sessions bound to it (RFC 4975 §5.4). One goroutine reads
+// it and dispatches requests and responses; another writes it: senders
+// and the reader queue whole frames, so chunks of different messages
+// interleave only at chunk boundaries, and responses and REPORTs go
+// before queued SEND chunks (RFC 4975 §7.1.1: they must not wait behind
+// large SENDs). The reader never waits for a write, so two peers sending
+// large messages to each other at once cannot deadlock.
+type conn struct {
+	e        *Endpoint
+	nc       net.Conn
+	key      string // dialKey for a dialled connection, "" for an accepted one
+	accepted bool
+	done     chan struct{} // closed when the connection has ended
+
+	mu        sync.Mutex
+	closed    bool // no new bindings: closing or ended
+	ended     bool
+	everBound bool
+	sessions  map[*Session]struct{}
+	pending   map[string]*sendOp // transaction id -> the Send awaiting its response
+
+	// Write queue, guarded by qmu; wake (capacity 1) tells the writer.
+	qmu     sync.Mutex
+	qclosed bool
+	closing bool          // write what is queued, then close
+	ctrl    []byte        // responses and REPORTs
+	data    []byte        // SEND chunks
+	space   chan struct{} // closed (and replaced) when the writer takes the queue
+	wake    chan struct{}
+
+	// Owned by the writer goroutine.
+	spareCtrl, spareData []byte
+
+	// Owned by the reader goroutine.
+	resp Message
+}
+
+func newConn(e *Endpoint, nc net.Conn, key string, accepted bool) *conn {
+	return &conn{
+		e:        e,
+		nc:       nc,
+		key:      key,
+		accepted: accepted,
+		done:     make(chan struct{}),
+		space:    make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+	}
+}
+
+// readLoop reads frames until the connection ends.
+func (c *conn) readLoop() {
+	defer c.e.wg.Done()
+	if c.accepted {
+		// An accepted connection must bind a session within the connect
+		// timeout (RFC 4975 §5.4: the first request names it); the
+		// deadline is lifted by the first binding.
+		deadline := time.Now().Add(c.e.o.ConnectTimeout)
+		if err := c.nc.SetReadDeadline(deadline); err != nil {
+			c.fail(reasonRead, err)
+			return
+		}
+		if tc, ok := c.nc.(*tls.Conn); ok {
+			_ = tc.SetWriteDeadline(deadline)
+			if err := tc.Handshake(); err != nil {
+				c.fail(reasonHandshake, err)
+				return
+			}
+			_ = tc.SetWriteDeadline(time.Time{})
+		}
+	}
+	rd := NewReader(bufio.NewReaderSize(c.nc, readBufferSize), c.e.limits, c.e.pool)
+	var m Message
+	for {
+		err := rd.Read(&m)
+		if err != nil {
+			var fe *FrameError
+			if errors.As(err, &fe) && fe.Recoverable {
+				// RFC 4975 §7.3: a malformed request (400) or a chunk over
+				// the size bound (413) is answered; the stream goes on.
+				if fe.Request && fe.Code != 0 {
+					c.refuse(&m, fe.Code)
+					if fe.Code == StatusTooLarge {
+						c.dropPartial(&m)
+					}
+				}
+				continue
+			}
+			c.fail(c.readReason(err), err)
+			return
+		}
+		if m.IsRequest() {
+			c.request(&m)
+		} else {
+			c.response(&m)
+		}
+		rd.Release()
+	}
+}
+
+func (c *conn) readReason(err error) string {
+	c.mu.Lock()
+	bound := c.everBound
+	c.mu.Unlock()
+	var ne net.Error
+	switch {
+	case err == io.EOF:
+		if bound {
+			return reasonEOF
+		}
+		return "" // opened and closed without ever binding a session
+	case errors.As(err, &ne) && ne.Timeout():
+		if !bound {
+			return reasonUnbound
+		}
+		return reasonRead
+	case errors.Is(err, ErrDesync):
+		return reasonDesync
+	}
+	return reasonRead
+}
+
+// request dispatches a request: RFC 4975 §7.3 first finds its session,
+// then acts by method.
+func (c *conn) request(m *Message) {
+	s, code := c.sessionFor(m)
+	if s == nil {
+		c.refuse(m, code)
+		return
+	}
+	s.touch()
+	switch m.Method {
+	case MethodSEND:
+		c.send(s, m)
+	case MethodREPORT:
+		s.received(m)
+	default:
+		// RFC 4975 §12: 501 for a method we do not implement (this
+		// includes NICKNAME, which only chat rooms take, RFC 7701 §7).
+		c.refuse(m, StatusNotImplemented)
+	}
+}
+
+// sessionFor finds the session a request is for, binding it to this
+// connection when the request is the first of the session (RFC 4975
+// §5.4), or returns the status to refuse it with.
+func (c *conn) sessionFor(m *Message) (*Session, int) {
+	// RFC 4975 §7.3: the To-Path has exactly one URI, which must map to
+	// an existing session associated with this connection; else 481.
+	if len(m.ToPath) != 1 {
+		return nil, StatusNoSession
+	}
+	s := c.e.reg.session(m.ToPath[0].SessionID)
+	if s == nil {
+		return nil, StatusNoSession
+	}
+	for range 3 {
+		s.mu.Lock()
+		closed, bound, remote, ready := s.closed, s.conn, s.remote, s.ready
+		s.mu.Unlock()
+		switch {
+		case closed:
+			return nil, StatusNoSession
+		case bound == c:
+			return s, 0
+		case bound != nil:
+			// RFC 4975 §5.4: a session is used on one connection only.
+			return nil, StatusSessionAlreadyBound
+		case remote == nil:
+			// The peer connected before our side called Connect (it
+			// learnt our path from the SDP we sent): wait for it.
+			if !c.awaitReady(s, ready) {
+				return nil, StatusNoSession
+			}
+			continue
+		}
+		// RFC 4975 §5.4: the first request binds the session to the
+		// connection; its sender must be the peer of the SDP exchange.
+		if !fromPathMatches(m.FromPath, remote) {
+			return nil, StatusForbidden
+		}
+		switch err := c.bind(s); err {
+		case nil:
+			return s, 0
+		case errBoundElse:
+			continue // bound meanwhile: look again
+		default:
+			return nil, StatusNoSession
+		}
+	}
+	return nil, StatusNoSession
+}
+
+// awaitReady waits until Connect gives s its remote path, for at most the
+// connect timeout.
+func (c *conn) awaitReady(s *Session, ready chan struct{}) bool {
+	t := time.NewTimer(c.e.o.ConnectTimeout)
+	defer t.Stop()
+	select {
+	case <-ready:
+		return true
+	case <-s.dead:
+	case <-c.done:
+	case <-t.C:
+	}
+	return false
+}
+
+// fromPathMatches reports whether a request's From-Path names the peer
+// whose path the SDP gave (the last URI of each): equal URIs (RFC 4975
+// §6.1), or the same session-id, since a middlebox may rewrite the
+// authority (RFC 6714 §4).
+func fromPathMatches(from, remote Path) bool {
+	if len(from) == 0 || len(remote) == 0 {
+		return false
+	}
+	f, r := from[len(from)-1], remote[len(remote)-1]
+	return f.Equal(r) || (f.SessionID != "" && f.SessionID == r.SessionID)
+}
+
+// send handles a SEND chunk (RFC 4975 §7.3.1).
+func (c *conn) send(s *Session, m *Message) {
+	// RFC 4975 §7.3.1, §8.6: a media type the session does not take gets
+	// 415 (each chunk carries the Content-Type, so each gets it).
+	if m.HasBody() && !s.accepts(m.MediaType()) {
+		s.dropPartial(m.MessageID)
+		c.refuse(m, StatusUnsupportedMedia)
+		return
+	}
+	a, err := s.assemble(m)
+	if err != nil {
+		code := StatusBadRequest
+		var ce *ChunkError
+		if errors.As(err, &ce) {
+			code = ce.Code
+		}
+		c.refuse(m, code)
+		return
+	}
+	if a.Complete && len(a.Message.Body) > 0 {
+		msg := a.Message
+		if msg == m {
+			msg = m.Clone() // the Reader reuses m
+		} else {
+			c.e.met.reassemblies.Inc()
+		}
+		// A handler that falls behind makes the session refuse further
+		// messages (413) rather than hold the connection's other
+		// sessions up.
+		if !s.push(event{kind: evMessage, m: msg}) {
+			c.refuse(m, StatusTooLarge)
+			return
+		}
+		c.e.met.messages.WithLabelValues(dirIn).Inc()
+		c.e.met.bytes.WithLabelValues(dirIn).Add(float64(len(msg.Body)))
+	}
+	// Bodiless SENDs (RFC 4975 §5.4, keep-alives) and chunks of
+	// incomplete messages are only acknowledged.
+	if r := Decide(m, PhaseTransaction, StatusOK); r.Response != 0 {
+		c.respond(m, r.Response)
+	}
+}
+
+// dropPartial forgets the incomplete message of a refused chunk.
+func (c *conn) dropPartial(m *Message) {
+	if len(m.ToPath) != 1 || m.MessageID == "" {
+		return
+	}
+	if s := c.e.reg.session(m.ToPath[0].SessionID); s != nil && s.boundTo(c) {
+		s.dropPartial(m.MessageID)
+	}
+}
+
+// refuse answers a request with an error status, if its Failure-Report
+// asks for it (RFC 4975 §7.1.4, §7.2; never for a REPORT, §7.1.2).
+func (c *conn) refuse(m *Message, code int) {
+	c.e.met.rejected.WithLabelValues(codeLabel(code)).Inc()
+	if r := Decide(m, PhaseTransaction, code); r.Response != 0 {
+		c.respond(m, r.Response)
+	}
+}
+
+// respond queues the response to m (RFC 4975 §7.2: on the connection the
+// request came on).
+func (c *conn) respond(m *Message, code int) {
+	if err := c.resp.InitResponse(m, code, ""); err != nil {
+		return // no path to answer on (a malformed request)
+	}
+	if err := c.queueCtrl(&c.resp); err != nil && !errors.Is(err, ErrConnectionLost) {
+		c.e.log.Debug("msrp: response not sent", "code", code, "err", err)
+	}
+}
+
+// response matches a response to its transaction (RFC 4975 §7.1.1).
+func (c *conn) response(m *Message) {
+	c.mu.Lock()
+	op := c.pending[m.TransactionID]
+	delete(c.pending, m.TransactionID)
+	c.mu.Unlock()
+	if op != nil {
+		op.s.touch()
+		op.response(m.Code, m.Comment)
+	}
+}
+
+// bind associates s with the connection: the session's requests and
+// responses use it from now on.
+func (c *conn) bind(s *Session) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errConnClosing
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return ErrSessionClosed
+	case s.conn == c:
+		return nil
+	case s.conn != nil:
+		return errBoundElse
+	}
+	s.conn = c
+	close(s.bound)
+	if c.sessions == nil {
+		c.sessions = make(map[*Session]struct{})
+	}
+	c.sessions[s] = struct{}{}
+	if !c.everBound {
+		c.everBound = true
+		if c.accepted {
+			_ = c.nc.SetReadDeadline(time.Time{})
+		}
+	}
+	return nil
+}
+
+// detach removes s from the connection, which is closed once it carries
+// no session (RFC 4975 §5.4: not while sessions use it), after writing
+// what is queued.
+func (c *conn) detach(s *Session) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	delete(c.sessions, s)
+	idle := len(c.sessions) == 0 && c.everBound && !c.closed
+	if idle {
+		c.closed = true
+	}
+	c.mu.Unlock()
+	if !idle {
+		return
+	}
+	c.e.reg.unindex(c)
+	c.qmu.Lock()
+	c.closing = true
+	c.qmu.Unlock()
+	c.kick()
+}
+
+// closeIfUnused closes a dialled connection that never carried a
+// session (its binding failed).
+func (c *conn) closeIfUnused() {
+	c.mu.Lock()
+	unused := !c.everBound && !c.accepted
+	c.mu.Unlock()
+	if unused {
+		c.fail("", nil)
+	}
+}
+
+// register records that op awaits the response to transaction tid.
+func (c *conn) register(tid string, op *sendOp) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return ErrConnectionLost
+	}
+	if c.pending == nil {
+		c.pending = make(map[string]*sendOp)
+	}
+	c.pending[tid] = op
+	return nil
+}
+
+func (c *conn) unregister(tids []string) {
+	if len(tids) == 0 {
+		return
+	}
+	c.mu.Lock()
+	for _, t := range tids {
+		delete(c.pending, t)
+	}
+	c.mu.Unlock()
+}
+
+// queueCtrl queues a response or a REPORT, ahead of SEND chunks. It
+// never waits.
+func (c *conn) queueCtrl(m *Message) error {
+	c.qmu.Lock()
+	if c.qclosed || c.closing {
+		c.qmu.Unlock()
+		return ErrConnectionLost
+	}
+	b, err := m.Append(c.ctrl)
+	if err != nil {
+		c.qmu.Unlock()
+		return fmt.Errorf("msrp: %w", err)
+	}
+	c.ctrl = b
+	over := len(b) > maxCtrlQueue
+	c.qmu.Unlock()
+	if over {
+		c.fail(reasonOverflow, errOverflow)
+		return ErrConnectionLost
+	}
+	c.kick()
+	return nil
+}
+
+// queueData queues a SEND chunk, waiting while the queue is full; it
+// gives up when ctx ends, the connection ends or stop is closed.
+func (c *conn) queueData(ctx context.Context, m *Message, stop <-chan struct{}) error {
+	for {
+		c.qmu.Lock()
+		if c.qclosed || c.closing {
+			c.qmu.Unlock()
+			return ErrConnectionLost
+		}
+		if len(c.data) < maxDataQueue {
+			b, err := m.Append(c.data)
+			if err != nil {
+				c.qmu.Unlock()
+				return fmt.Errorf("msrp: %w", err)
+			}
+			c.data = b
+			c.qmu.Unlock()
+			c.kick()
+			return nil
+		}
+		space := c.space
+		c.qmu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-stop:
+			return nil // the caller looks at why
+		}
+	}
+}
+
+func (c *conn) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop writes what is queued until the connection ends: responses
+// and REPORTs first, then SEND chunks, in one system call where the
+// transport allows (writev).
+func (c *conn) writeLoop() {
+	defer c.e.wg.Done()
+	for {
+		select {
+		case <-c.wake:
+		case <-c.done:
+			return
+		}
+		for {
+			c.qmu.Lock()
+			if c.qclosed {
+				c.qmu.Unlock()
+				return
+			}
+			if len(c.ctrl) == 0 && len(c.data) == 0 {
+				closing := c.closing
+				c.qmu.Unlock()
+				if closing {
+					c.fail("", nil)
+					return
+				}
+				break
+			}
+			ctrl, data := c.ctrl, c.data
+			c.ctrl, c.data = c.spareCtrl[:0], c.spareData[:0]
+			c.spareCtrl, c.spareData = nil, nil
+			close(c.space) // senders may queue the next batch meanwhile
+			c.space = make(chan struct{})
+			c.qmu.Unlock()
+
+			bufs := make(net.Buffers, 0, 2)
+			if len(ctrl) > 0 {
+				bufs = append(bufs, ctrl)
+			}
+			if len(data) > 0 {
+				bufs = append(bufs, data)
+			}
+			if err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+				c.fail(reasonWrite, err)
+				return
+			}
+			if _, err := bufs.WriteTo(c.nc); err != nil {
+				c.fail(reasonWrite, err)
+				return
+			}
+			c.spareCtrl, c.spareData = keepBuffer(ctrl), keepBuffer(data)
+		}
+	}
+}
+
+func keepBuffer(b []byte) []byte {
+	if cap(b) > keepWriteBuffer {
+		return nil
+	}
+	return b[:0]
+}
+
+// fail ends the connection: every session bound to it fails (RFC 4975
+// §5.4) and every transaction awaiting a response on it. reason labels
+// the error metric; "" for a connection we closed ourselves.
+func (c *conn) fail(reason string, cause error) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended, c.closed = true, true
+	sessions, pending := c.sessions, c.pending
+	c.sessions, c.pending = nil, nil
+	c.mu.Unlock()
+
+	c.qmu.Lock()
+	c.qclosed = true
+	close(c.space)
+	c.ctrl, c.data = nil, nil
+	c.qmu.Unlock()
+	close(c.done)
+	_ = c.nc.Close()
+	c.e.reg.removeConn(c)
+	c.e.met.connections.Dec()
+
+	err := ErrConnectionLost
+	if cause != nil {
+		err = fmt.Errorf("%w: %w", ErrConnectionLost, cause)
+	}
+	if reason != "" {
+		c.e.met.connErrors.WithLabelValues(reason).Inc()
+		c.e.log.Debug("msrp: connection failed", "reason", reason, "remote", c.nc.RemoteAddr().String(), "err", cause)
+	}
+	for _, op := range pending {
+		op.finish(err)
+	}
+	for s := range sessions {
+		s.end(err, c, true)
+	}
+}

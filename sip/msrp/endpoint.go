@@ -1,0 +1,357 @@
+package msrp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ErrConfig: EndpointOptions that cannot work.
+var ErrConfig = errors.New("msrp: bad endpoint options")
+
+// Defaults of EndpointOptions.
+const (
+	DefaultMaxMessage     = 1 << 20
+	DefaultGlobalBytes    = 256 << 20
+	DefaultConnectTimeout = 30 * time.Second
+)
+
+// EndpointOptions configure an Endpoint. Zero fields take the defaults.
+type EndpointOptions struct {
+	// Listen is the TCP address to listen on ("0.0.0.0:2855";
+	// "127.0.0.1:0" picks a port).
+	Listen string
+	// Host is the host written in our MSRP URIs; required when Listen's
+	// host is unspecified (0.0.0.0, ::, empty).
+	Host string
+	// TLSConfig, when set, makes the listener TLS and our URIs msrps
+	// (TCP/TLS/MSRP, RFC 4975 §6); it also serves dialling msrps peers
+	// (ServerName is set to the peer's host when empty). nil: msrp over
+	// TCP.
+	TLSConfig *tls.Config
+	// ChunkSize is the largest body of the chunks we send
+	// (DefaultChunkSize, 2048, when 0; RFC 4975 §7.1.1).
+	ChunkSize int
+	// MaxMessage is the largest message we receive, our a=max-size
+	// (RFC 4975 §8.6); DefaultMaxMessage (1 MiB) when 0. Larger ones get
+	// 413.
+	MaxMessage int64
+	// SessionBytes bounds the memory of one session: its incomplete
+	// messages and the messages waiting for its handler. Default: the
+	// larger of DefaultSessionBytes (4 MiB) and MaxMessage.
+	SessionBytes int64
+	// GlobalBytes bounds the memory of all incomplete messages;
+	// DefaultGlobalBytes (256 MiB) when 0.
+	GlobalBytes int64
+	// IdleTimeout closes a session that carried no traffic for this long
+	// (its handler is told, ErrIdle); 0: never.
+	IdleTimeout time.Duration
+	// ConnectTimeout bounds an active connect (dial, TLS, the bodiless
+	// SEND's response), the passive wait of Session.Connect, and how long
+	// an accepted connection may stay without a session;
+	// DefaultConnectTimeout (30 s) when 0.
+	ConnectTimeout time.Duration
+	// TransactionTimeout is how long Send waits for the responses to its
+	// chunks before failing with 408; DefaultTransactionTimeout (30 s,
+	// RFC 4975 §7.1.1) when 0.
+	TransactionTimeout time.Duration
+	// Registerer receives the metrics; nil keeps them unregistered.
+	Registerer prometheus.Registerer
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// withDefaults checks o and fills in the defaults.
+func (o EndpointOptions) withDefaults() (EndpointOptions, error) {
+	if o.Listen == "" {
+		return o, fmt.Errorf("%w: no Listen address", ErrConfig)
+	}
+	lhost, lport, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return o, fmt.Errorf("%w: Listen: %w", ErrConfig, err)
+	}
+	if p, err := strconv.Atoi(lport); err != nil || p < 0 || p > 65535 {
+		return o, fmt.Errorf("%w: Listen: bad port %q", ErrConfig, lport)
+	}
+	if o.Host == "" {
+		ip, err := netip.ParseAddr(lhost)
+		if lhost == "" || (err == nil && ip.IsUnspecified()) {
+			return o, fmt.Errorf("%w: Host is required when listening on %q", ErrConfig, o.Listen)
+		}
+		o.Host = lhost
+	}
+	if err := (URI{Host: o.Host, Port: 1, Transport: "tcp"}).Validate(); err != nil {
+		return o, fmt.Errorf("%w: Host %q: %w", ErrConfig, o.Host, err)
+	}
+	if o.TLSConfig != nil && len(o.TLSConfig.Certificates) == 0 &&
+		o.TLSConfig.GetCertificate == nil && o.TLSConfig.GetConfigForClient == nil {
+		return o, fmt.Errorf("%w: TLSConfig has no certificate", ErrConfig)
+	}
+	if o.ChunkSize < 0 || o.MaxMessage < 0 || o.SessionBytes < 0 || o.GlobalBytes < 0 ||
+		o.IdleTimeout < 0 || o.ConnectTimeout < 0 || o.TransactionTimeout < 0 {
+		return o, fmt.Errorf("%w: negative size or duration", ErrConfig)
+	}
+	if o.ChunkSize == 0 {
+		o.ChunkSize = DefaultChunkSize
+	}
+	if o.MaxMessage == 0 {
+		o.MaxMessage = DefaultMaxMessage
+	}
+	if o.MaxMessage > 1<<30 {
+		return o, fmt.Errorf("%w: MaxMessage over 1 GiB", ErrConfig)
+	}
+	if o.SessionBytes == 0 {
+		o.SessionBytes = max(DefaultSessionBytes, o.MaxMessage)
+	}
+	if o.GlobalBytes == 0 {
+		o.GlobalBytes = max(DefaultGlobalBytes, o.SessionBytes)
+	}
+	if o.ConnectTimeout == 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.TransactionTimeout == 0 {
+		o.TransactionTimeout = DefaultTransactionTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+// Endpoint is an MSRP endpoint (RFC 4975): a listener, the sessions
+// registered under their local URIs, and the connections they use,
+// accepted or dialled (and reused, RFC 4975 §5.4). Its methods are safe
+// for concurrent use.
+type Endpoint struct {
+	o      EndpointOptions
+	log    *slog.Logger
+	met    *metrics
+	pool   *BufferPool
+	budget *Budget
+	limits Limits
+	reg    *registry
+	wg     sync.WaitGroup
+	port   atomic.Int32
+	done   chan struct{} // closed by Close
+
+	mu      sync.Mutex
+	ln      net.Listener
+	started bool
+	closed  bool
+}
+
+// NewEndpoint checks o and builds an Endpoint; nothing is bound until
+// Start.
+func NewEndpoint(o EndpointOptions) (*Endpoint, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	met, err := newMetrics(o.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	e := &Endpoint{
+		o:      o,
+		log:    o.Logger.With("component", "msrp"),
+		met:    met,
+		pool:   NewBufferPool(),
+		budget: NewBudget(o.GlobalBytes),
+		// A chunk may hold a whole message (RFC 4975 §7.1.1): chunks
+		// over MaxMessage get 413 from the Reader.
+		limits: Limits{MaxBody: int(o.MaxMessage)},
+		reg:    newRegistry(),
+		done:   make(chan struct{}),
+	}
+	e.reg.wg = &e.wg
+	_, lport, _ := net.SplitHostPort(o.Listen)
+	p, _ := strconv.Atoi(lport)
+	e.port.Store(int32(p))
+	return e, nil
+}
+
+// Start binds the listener and starts accepting connections.
+func (e *Endpoint) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.closed:
+		return fmt.Errorf("msrp: start: %w", net.ErrClosed)
+	case e.started:
+		return fmt.Errorf("msrp: start: already started")
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", e.o.Listen)
+	if err != nil {
+		return fmt.Errorf("msrp: listen: %w", err)
+	}
+	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+		e.port.Store(int32(a.Port))
+	}
+	e.ln, e.started = ln, true
+	e.wg.Add(1)
+	go e.acceptLoop(ln)
+	return nil
+}
+
+// Addr returns the listener's address, nil before Start.
+func (e *Endpoint) Addr() net.Addr {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ln == nil {
+		return nil
+	}
+	return e.ln.Addr()
+}
+
+// Close closes every session (without calling MSRPClosed) and
+// connection and the listener, then waits for the endpoint's goroutines
+// (handlers included) to end, or for ctx.
+func (e *Endpoint) Close(ctx context.Context) error {
+	e.mu.Lock()
+	if !e.closed {
+		e.closed = true
+		close(e.done)
+		if e.ln != nil {
+			_ = e.ln.Close()
+		}
+	}
+	e.mu.Unlock()
+	sessions, conns := e.reg.close()
+	for _, s := range sessions {
+		s.Close()
+	}
+	for _, c := range conns {
+		c.fail("", nil)
+	}
+	waited := make(chan struct{})
+	go func() {
+		e.wg.Wait()
+		close(waited)
+	}()
+	select {
+	case <-waited:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("msrp: close: %w", ctx.Err())
+	}
+}
+
+// NewSession creates a session with a fresh local URI,
+// msrp[s]://Host:port/<session-id>;tcp, registered so that requests for
+// it are taken (call it after Start, which fixes the port). accept lists
+// the media types the session takes (our a=accept-types, RFC 4975
+// §8.6): "*" or an empty list takes any, "type/*" any subtype; others
+// are refused with 415. After Endpoint.Close the session is born closed.
+func (e *Endpoint) NewSession(h Handler, accept []string) *Session {
+	s := newSession(e, h, accept)
+	ok := e.reg.addSession(s, func(id string) {
+		s.id = id
+		s.local = Path{{
+			Secure:    e.o.TLSConfig != nil,
+			Host:      e.o.Host,
+			Port:      int(e.port.Load()),
+			SessionID: id,
+			Transport: "tcp",
+		}}
+		e.met.sessions.Inc()
+	})
+	if !ok {
+		s.closed = true
+		s.userClosed.Store(true)
+		close(s.dead)
+		return s
+	}
+	go s.run()
+	return s
+}
+
+// acceptLoop accepts connections until the listener is closed.
+func (e *Endpoint) acceptLoop(ln net.Listener) {
+	defer e.wg.Done()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of descriptors and the like: back off, keep serving.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			e.log.Warn("msrp: accept failed", "err", err, "retry_in", delay)
+			select {
+			case <-time.After(delay):
+				continue
+			case <-e.done:
+				return
+			}
+		}
+		delay = 0
+		if e.o.TLSConfig != nil {
+			nc = tls.Server(nc, e.o.TLSConfig)
+		}
+		if !e.startConn(newConn(e, nc, "", true)) {
+			_ = nc.Close()
+			return
+		}
+	}
+}
+
+// startConn registers c and starts its reader and writer.
+func (e *Endpoint) startConn(c *conn) bool {
+	if !e.reg.addConn(c, c.key) {
+		return false
+	}
+	e.met.connections.Inc()
+	go c.readLoop()
+	go c.writeLoop()
+	return true
+}
+
+// connTo returns a connection to the hop u: one already dialled to the
+// same scheme, host and port (RFC 4975 §5.4: SHOULD reuse), or a new
+// one, over TLS for msrps.
+func (e *Endpoint) connTo(ctx context.Context, u URI) (*conn, error) {
+	key := dialKey(u)
+	if c := e.reg.dialedConn(key); c != nil {
+		return c, nil
+	}
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", hostPort(u))
+	if err != nil {
+		e.met.connErrors.WithLabelValues(reasonDial).Inc()
+		return nil, fmt.Errorf("msrp: connect: %w", err)
+	}
+	if u.Secure {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if e.o.TLSConfig != nil {
+			cfg = e.o.TLSConfig.Clone()
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = u.Host
+		}
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+			e.met.connErrors.WithLabelValues(reasonHandshake).Inc()
+			return nil, fmt.Errorf("msrp: connect: tls: %w", err)
+		}
+		nc = tc
+	}
+	c := newConn(e, nc, key, false)
+	if !e.startConn(c) {
+		_ = nc.Close()
+		return nil, fmt.Errorf("msrp: connect: %w", net.ErrClosed)
+	}
+	return c, nil
+}
