@@ -26,9 +26,6 @@ const (
 	maxCtrlQueue = 1 << 20
 	// readBufferSize is the bufio buffer of each connection.
 	readBufferSize = 4 << 10
-	// keepWriteBuffer: write buffers up to this capacity are kept for
-	// the next write, larger ones are dropped once written.
-	keepWriteBuffer = 64 << 10
 )
 
 var (
@@ -63,13 +60,11 @@ type conn struct {
 	qmu     sync.Mutex
 	qclosed bool
 	closing bool          // write what is queued, then close
-	ctrl    []byte        // responses and REPORTs
-	data    []byte        // SEND chunks
+	ctrl    wbuf          // responses and REPORTs
+	data    wbuf          // SEND chunks
 	space   chan struct{} // closed (and replaced) when the writer takes the queue
+	waiting bool          // a sender waits on space
 	wake    chan struct{}
-
-	// Owned by the writer goroutine.
-	spareCtrl, spareData []byte
 
 	// Owned by the reader goroutine.
 	resp Message
@@ -248,7 +243,7 @@ func (c *conn) awaitReady(s *Session, ready chan struct{}) bool {
 // fromPathMatches reports whether a request's From-Path names the peer
 // whose path the SDP gave (the last URI of each): equal URIs (RFC 4975
 // §6.1), or the same session-id, since a middlebox may rewrite the
-// authority (RFC 6714 §4).
+// authority (as RFC 6714 does).
 func fromPathMatches(from, remote Path) bool {
 	if len(from) == 0 || len(remote) == 0 {
 		return false
@@ -388,12 +383,12 @@ func (c *conn) detach(s *Session) {
 	idle := len(c.sessions) == 0 && c.everBound && !c.closed
 	if idle {
 		c.closed = true
+		c.e.reg.unindex(c) // no longer offered for reuse (lock order: c.mu, then reg.mu)
 	}
 	c.mu.Unlock()
 	if !idle {
 		return
 	}
-	c.e.reg.unindex(c)
 	c.qmu.Lock()
 	c.closing = true
 	c.qmu.Unlock()
@@ -444,13 +439,11 @@ func (c *conn) queueCtrl(m *Message) error {
 		c.qmu.Unlock()
 		return ErrConnectionLost
 	}
-	b, err := m.Append(c.ctrl)
-	if err != nil {
+	if err := c.ctrl.append(c.e.pool, m); err != nil {
 		c.qmu.Unlock()
 		return fmt.Errorf("msrp: %w", err)
 	}
-	c.ctrl = b
-	over := len(b) > maxCtrlQueue
+	over := len(c.ctrl.b) > maxCtrlQueue
 	c.qmu.Unlock()
 	if over {
 		c.fail(reasonOverflow, errOverflow)
@@ -469,18 +462,17 @@ func (c *conn) queueData(ctx context.Context, m *Message, stop <-chan struct{}) 
 			c.qmu.Unlock()
 			return ErrConnectionLost
 		}
-		if len(c.data) < maxDataQueue {
-			b, err := m.Append(c.data)
-			if err != nil {
+		if len(c.data.b) < maxDataQueue {
+			if err := c.data.append(c.e.pool, m); err != nil {
 				c.qmu.Unlock()
 				return fmt.Errorf("msrp: %w", err)
 			}
-			c.data = b
 			c.qmu.Unlock()
 			c.kick()
 			return nil
 		}
 		space := c.space
+		c.waiting = true
 		c.qmu.Unlock()
 		select {
 		case <-space:
@@ -504,6 +496,7 @@ func (c *conn) kick() {
 // transport allows (writev).
 func (c *conn) writeLoop() {
 	defer c.e.wg.Done()
+	bufs := make(net.Buffers, 0, 2)
 	for {
 		select {
 		case <-c.wake:
@@ -516,7 +509,7 @@ func (c *conn) writeLoop() {
 				c.qmu.Unlock()
 				return
 			}
-			if len(c.ctrl) == 0 && len(c.data) == 0 {
+			if len(c.ctrl.b) == 0 && len(c.data.b) == 0 {
 				closing := c.closing
 				c.qmu.Unlock()
 				if closing {
@@ -526,37 +519,84 @@ func (c *conn) writeLoop() {
 				break
 			}
 			ctrl, data := c.ctrl, c.data
-			c.ctrl, c.data = c.spareCtrl[:0], c.spareData[:0]
-			c.spareCtrl, c.spareData = nil, nil
-			close(c.space) // senders may queue the next batch meanwhile
-			c.space = make(chan struct{})
+			c.ctrl, c.data = wbuf{}, wbuf{}
+			if c.waiting { // senders may queue the next batch meanwhile
+				close(c.space)
+				c.space = make(chan struct{})
+				c.waiting = false
+			}
 			c.qmu.Unlock()
 
-			bufs := make(net.Buffers, 0, 2)
-			if len(ctrl) > 0 {
-				bufs = append(bufs, ctrl)
+			bufs = bufs[:0]
+			if len(ctrl.b) > 0 {
+				bufs = append(bufs, ctrl.b)
 			}
-			if len(data) > 0 {
-				bufs = append(bufs, data)
+			if len(data.b) > 0 {
+				bufs = append(bufs, data.b)
 			}
-			if err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+			err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if err == nil {
+				_, err = bufs.WriteTo(c.nc)
+			}
+			ctrl.release(c.e.pool)
+			data.release(c.e.pool)
+			if err != nil {
 				c.fail(reasonWrite, err)
 				return
 			}
-			if _, err := bufs.WriteTo(c.nc); err != nil {
-				c.fail(reasonWrite, err)
-				return
-			}
-			c.spareCtrl, c.spareData = keepBuffer(ctrl), keepBuffer(data)
 		}
 	}
 }
 
-func keepBuffer(b []byte) []byte {
-	if cap(b) > keepWriteBuffer {
-		return nil
+// wbuf is a write buffer taken from the Endpoint's BufferPool when
+// something is queued and given back once written, so that an idle
+// connection holds none.
+type wbuf struct {
+	p *[]byte
+	b []byte
+}
+
+// append appends the wire form of m, growing the buffer from the pool.
+func (w *wbuf) append(pool *BufferPool, m *Message) error {
+	need := frameSizeHint(m)
+	if w.p == nil {
+		w.p = pool.Get(max(need, 4<<10))
+		w.b = *w.p
+	} else if cap(w.b)-len(w.b) < need {
+		np := pool.Get(len(w.b) + need)
+		nb := append(*np, w.b...)
+		w.release(pool)
+		w.p, w.b = np, nb
 	}
-	return b[:0]
+	b, err := m.Append(w.b)
+	if err != nil {
+		return err
+	}
+	w.b = b
+	return nil
+}
+
+func (w *wbuf) release(pool *BufferPool) {
+	if w.p != nil {
+		*w.p = w.b[:0]
+		pool.Put(w.p)
+	}
+	*w = wbuf{}
+}
+
+// frameSizeHint estimates the wire size of m from above for usual
+// frames (the estimate only saves reallocations).
+func frameSizeHint(m *Message) int {
+	n := 256 + len(m.Body) + len(m.MessageID) + len(m.ContentType) + len(m.Comment) + len(m.Status.Comment)
+	for _, p := range [2]Path{m.ToPath, m.FromPath} {
+		for _, u := range p {
+			n += 32 + len(u.User) + len(u.Host) + len(u.SessionID) + len(u.Transport) + len(u.Params)
+		}
+	}
+	for _, h := range m.Headers {
+		n += 4 + len(h.Name) + len(h.Value)
+	}
+	return n
 }
 
 // fail ends the connection: every session bound to it fails (RFC 4975
@@ -576,7 +616,8 @@ func (c *conn) fail(reason string, cause error) {
 	c.qmu.Lock()
 	c.qclosed = true
 	close(c.space)
-	c.ctrl, c.data = nil, nil
+	c.ctrl.release(c.e.pool)
+	c.data.release(c.e.pool)
 	c.qmu.Unlock()
 	close(c.done)
 	_ = c.nc.Close()

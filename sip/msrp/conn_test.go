@@ -22,6 +22,20 @@ type silentPeer struct {
 
 func newSilentPeer(t *testing.T) *silentPeer {
 	t.Helper()
+	return newScriptedPeer(t, func(rd *Reader, nc net.Conn) {
+		var m, resp Message
+		if rd.Read(&m) != nil {
+			return
+		}
+		resp.InitResponse(&m, 200, "")
+		resp.WriteTo(nc)
+		_, _ = io.Copy(io.Discard, nc)
+	})
+}
+
+// newScriptedPeer accepts one connection and runs script on it.
+func newScriptedPeer(t *testing.T, script func(rd *Reader, nc net.Conn)) *silentPeer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -38,14 +52,7 @@ func newSilentPeer(t *testing.T) *silentPeer {
 			return
 		}
 		accepted <- nc
-		rd := NewReader(bufio.NewReader(nc), Limits{}, nil)
-		var m, resp Message
-		if rd.Read(&m) != nil {
-			return
-		}
-		resp.InitResponse(&m, 200, "")
-		resp.WriteTo(nc)
-		_, _ = io.Copy(io.Discard, nc)
+		script(NewReader(bufio.NewReader(nc), Limits{}, nil), nc)
 	}()
 	t.Cleanup(func() {
 		ln.Close()
@@ -386,4 +393,50 @@ type blockingHandler struct {
 func (h *blockingHandler) MSRPMessage(s *Session, m *Message) {
 	<-h.block
 	h.recorder.MSRPMessage(s, m)
+}
+
+// TestFailureReportAbortsSend: a failure REPORT about a message being
+// sent stops it (RFC 4975 §7.3.2, §10.5) and reaches the handler.
+func TestFailureReportAbortsSend(t *testing.T) {
+	leakCheck(t)
+	a := startEndpoint(t, EndpointOptions{TransactionTimeout: waitFor})
+	peer := newScriptedPeer(t, func(rd *Reader, nc net.Conn) {
+		var m, out Message
+		if rd.Read(&m) != nil { // the bodiless SEND
+			return
+		}
+		out.InitResponse(&m, 200, "")
+		out.WriteTo(nc)
+		if rd.Read(&m) != nil { // the first chunk: no 200, a REPORT
+			return
+		}
+		out.InitReport(&m, "rep1", StatusTooLarge, "")
+		out.WriteTo(nc)
+		_, _ = io.Copy(io.Discard, nc)
+	})
+	h := newRecorder()
+	s := a.NewSession(h, nil)
+	if err := s.Connect(ctxT(t), peer.path, true); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	id, err := s.Send(ctxT(t), "application/octet-stream", make([]byte, 300<<10), false, "")
+	if statusCode(err) != StatusTooLarge || id != "" {
+		t.Fatalf("Send: %q %v, want 413", id, err)
+	}
+	if d := time.Since(start); d > waitFor/2 {
+		t.Fatalf("Send took %v", d)
+	}
+	r := h.report(t)
+	if r.Status.Code != StatusTooLarge || r.ByteRange.Start != 1 {
+		t.Fatalf("REPORT %v %v", r.Status, r.ByteRange)
+	}
+	if got := a.counter(t, "sxgw_msrp_report_failures_total", dirReceived); got != 1 {
+		t.Errorf("report failures received = %v", got)
+	}
+	s.Close()
+	if err := s.Report(ctxT(t), r, StatusOK); err != nil {
+		// r is a REPORT: nothing to report about it, whatever the state.
+		t.Fatalf("Report about a REPORT: %v", err)
+	}
 }

@@ -67,7 +67,7 @@ type EndpointOptions struct {
 	TransactionTimeout time.Duration
 	// Registerer receives the metrics; nil keeps them unregistered.
 	Registerer prometheus.Registerer
-	// Logger; nil discards.
+	// Logger (the caller adds any component attribute); nil discards.
 	Logger *slog.Logger
 }
 
@@ -163,17 +163,16 @@ func NewEndpoint(o EndpointOptions) (*Endpoint, error) {
 	}
 	e := &Endpoint{
 		o:      o,
-		log:    o.Logger.With("component", "msrp"),
+		log:    o.Logger,
 		met:    met,
 		pool:   NewBufferPool(),
 		budget: NewBudget(o.GlobalBytes),
 		// A chunk may hold a whole message (RFC 4975 §7.1.1): chunks
 		// over MaxMessage get 413 from the Reader.
 		limits: Limits{MaxBody: int(o.MaxMessage)},
-		reg:    newRegistry(),
 		done:   make(chan struct{}),
 	}
-	e.reg.wg = &e.wg
+	e.reg = newRegistry(&e.wg)
 	_, lport, _ := net.SplitHostPort(o.Listen)
 	p, _ := strconv.Atoi(lport)
 	e.port.Store(int32(p))

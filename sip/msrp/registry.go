@@ -24,8 +24,9 @@ type registry struct {
 	conns    map[*conn]struct{}
 }
 
-func newRegistry() *registry {
+func newRegistry(wg *sync.WaitGroup) *registry {
 	return &registry{
+		wg:       wg,
 		sessions: make(map[string]*Session),
 		dialed:   make(map[string]*conn),
 		conns:    make(map[*conn]struct{}),

@@ -125,7 +125,9 @@ func (s *Session) await(ctx context.Context, op *sendOp, wait bool) error {
 		case <-t.C:
 			op.finish(&StatusError{Code: StatusTimeout, Comment: StatusText(StatusTimeout)})
 		case <-ctx.Done():
-			op.finish(fmt.Errorf("msrp: send: %w", ctx.Err()))
+			op.finish(fmt.Errorf("msrp: waiting for a response: %w", ctx.Err()))
+		case <-s.dead:
+			op.finish(ErrSessionClosed)
 		}
 	}
 	return op.result()

@@ -35,7 +35,7 @@ func newRecorder() *recorder {
 	return &recorder{
 		msgs:    make(chan *Message, 64),
 		reports: make(chan *Message, 64),
-		closed:  make(chan error, 1),
+		closed:  make(chan error, 8),
 	}
 }
 

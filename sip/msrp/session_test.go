@@ -154,6 +154,7 @@ func TestReportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := hb.message(t)
+	first := m
 	if !m.WantsSuccessReport() {
 		t.Fatal("Success-Report lost")
 	}
@@ -214,6 +215,12 @@ func TestReportRoundTrip(t *testing.T) {
 		t.Fatalf("got %q", m.Body)
 	}
 	ha.nothing(t, 20*time.Millisecond)
+
+	// RFC 4975 §7.1.2: no REPORT on a session that has ended.
+	sb.Close()
+	if err := sb.Report(ctxT(t), first, StatusOK); !errors.Is(err, ErrSessionClosed) {
+		t.Fatalf("Report after Close: %v", err)
+	}
 }
 
 // TestSendRefused: 415 for a type the peer does not take, 413 for a
