@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 
 	"github.com/emiago/sipgo"
 	sipgosip "github.com/emiago/sipgo/sip"
@@ -121,40 +120,8 @@ func (e *Endpoint) complete(req *sipgosip.Request) error {
 // attempt sends one copy of base to t as a new client transaction.
 func (e *Endpoint) attempt(ctx context.Context, base *sipgosip.Request, t Target) (*sipgosip.Response, error) {
 	r := base.Clone()
-	transport := strings.ToUpper(t.Transport)
-	r.SetTransport(transport)
-	r.SetDestination(t.Addr.String())
-
-	// RFC 3261 §8.1.1.7, §18.1.1: a Via with a new branch; rport asks for the
-	// response to come back to the source port (RFC 3581 §3).
-	via := &sipgosip.ViaHeader{
-		ProtocolName:    "SIP",
-		ProtocolVersion: "2.0",
-		Transport:       transport,
-		Params:          sipgosip.NewParams(),
-	}
-	via.Params.Add("branch", sipgosip.GenerateBranchN(16))
-	via.Params.Add("rport", "")
-	if t.Transport == TransportUDP {
-		dst := t.Addr.Addr()
-		if l, ok := e.udpListenerFor(dst); ok {
-			// Leave from the listening socket, so the peer sees our port.
-			r.Laddr = sipgosip.Addr{IP: net.IP(l.Addr().AsSlice()), Port: int(l.Port())}
-			via.Port = int(l.Port())
-			if !l.Addr().IsUnspecified() {
-				via.Host = l.Addr().String()
-			}
-		}
-		if via.Host == "" {
-			via.Host = e.sourceFor(dst)
-		}
-	}
-	r.PrependHeader(via)
-
-	if t.Transport == TransportTLS {
-		if err := e.ensureTLS(ctx, t); err != nil {
-			return nil, err
-		}
+	if err := e.stamp(ctx, r, t); err != nil {
+		return nil, err
 	}
 	res, err := e.client.Do(ctx, r)
 	if err != nil {

@@ -259,3 +259,90 @@ func TestTLSFailureIsCounted(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Before a stream is authenticated only small negotiation elements are
+// expected; a large one is refused at once instead of being parsed into
+// memory (the full stanza limit applies once the peer is authenticated).
+func TestLargeElementBeforeAuth(t *testing.T) {
+	w := newWorld(t)
+	a := w.server("a.test", (*testCA)(nil).issue(t, "a.test"), nil)
+	b := w.server("b.test", (*testCA)(nil).issue(t, "b.test"), nil)
+	big := `<message from="x@a.test" to="y@b.test" id="big"><body>` + strings.Repeat("x", 20000) + `</body></message>`
+	p := dialRaw(t, b.s.Addr(), "a.test", "b.test")
+	p.raw(big)
+	p.expectStreamError(CondPolicyViolation)
+
+	p = dialRaw(t, b.s.Addr(), "a.test", "b.test")
+	if typ := p.dialbackAs("a.test", "b.test", dialbackKey(a.s.o.DialbackSecret, "b.test", "a.test", p.id)); typ != "valid" {
+		t.Fatalf("dialback %q", typ)
+	}
+	p.raw(big)
+	if got := b.rec.wait(t, "large stanza after auth"); got.Get("id") != "big" {
+		t.Fatalf("routed %s", got)
+	}
+}
+
+// The same bound protects our outbound negotiation from a remote server
+// (any domain a dialback request names) that sends huge elements.
+func TestLargeElementFromRemoteDuringNegotiation(t *testing.T) {
+	w := newWorld(t)
+	a := w.server("a.test", (*testCA)(nil).issue(t, "a.test"), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	w.publish("huge.test", ln.Addr())
+	got := make(chan *Element, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+		c := newXConn(nc, nsServer, 1<<20)
+		defer c.abort()
+		if _, err := c.r.header(); err != nil {
+			got <- nil
+			return
+		}
+		_ = c.header("huge.test", "a.test", "h1", true)
+		_ = c.writeString(`<stream:features><starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"/><x xmlns="urn:example:junk">` +
+			strings.Repeat("j", 20000) + `</x></stream:features>`)
+		el, _ := c.r.next()
+		got <- el
+	}()
+	sendTo(t, a.s, "x@huge.test", "h1")
+	el := <-got
+	if el == nil || el.Name.Local != "error" || parseStreamError(el).Condition != CondPolicyViolation {
+		t.Fatalf("after oversized features we sent %v, want a policy-violation stream error", el)
+	}
+}
+
+// XEP-0220 §2.2.1: a wrong key for an additional domain on a stream that
+// already carries an authenticated one gets a <forbidden/> dialback error,
+// not "invalid" (which tells the peer to stop using the whole stream); the
+// authenticated domain goes on working.
+func TestWrongKeyForSecondDomain(t *testing.T) {
+	w := newWorld(t)
+	a := w.server("a.test", (*testCA)(nil).issue(t, "a.test"), nil)
+	w.server("c.test", (*testCA)(nil).issue(t, "c.test"), nil)
+	b := w.server("b.test", (*testCA)(nil).issue(t, "b.test"), nil)
+	p := dialRaw(t, b.s.Addr(), "a.test", "b.test")
+	if typ := p.dialbackAs("a.test", "b.test", dialbackKey(a.s.o.DialbackSecret, "b.test", "a.test", p.id)); typ != "valid" {
+		t.Fatalf("dialback %q", typ)
+	}
+	if err := p.c.send(dbResult("c.test", "b.test", "", strings.Repeat("0", 64))); err != nil {
+		t.Fatal(err)
+	}
+	el := p.next()
+	se := ParseStanzaError(el)
+	if el.Name.Local != "result" || el.Get("from") != "b.test" || el.Get("to") != "c.test" || el.Get("type") != "error" || se == nil || se.Condition != ErrForbidden {
+		t.Fatalf("wrong key for a second domain answered %s", el)
+	}
+	p.raw(`<message from="x@a.test" to="y@b.test" id="still"/>`)
+	if got := b.rec.wait(t, "message"); got.Get("id") != "still" {
+		t.Fatalf("routed %s", got)
+	}
+}

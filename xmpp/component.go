@@ -153,6 +153,8 @@ func (c *Component) connect() (*xconn, error) {
 		_ = nc.SetDeadline(dl)
 	}
 	x := newXConn(nc, nsComponent, c.o.MaxStanzaSize)
+	// Close interrupts a handshake the server does not answer.
+	x.unwatch = context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Now()) })
 	fail := func(reason string, err error) (*xconn, error) {
 		c.m.connectFails.WithLabelValues(reason).Inc()
 		x.abort()
@@ -186,6 +188,9 @@ func (c *Component) connect() (*xconn, error) {
 	if el.Name.Local != "handshake" {
 		return fail("protocol", fmt.Errorf("expected handshake, got %s", el.Name.Local))
 	}
+	if !x.unwatch() {
+		return fail("timeout", ctx.Err())
+	}
 	_ = nc.SetDeadline(time.Time{})
 	return x, nil
 }
@@ -217,8 +222,11 @@ func (c *Component) serve(x *xconn) error {
 			}
 			return err
 		case <-c.ctx.Done():
-			x.close(nil)
+			// The reader sees the server's closing tag, or gives up after
+			// closeWait (RFC 6120 §4.4).
+			x.end(nil)
 			<-readErr
+			x.abort()
 			return nil
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha1" //nolint:gosec // XEP-0114 handshake
 	"encoding/hex"
+	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -141,6 +143,88 @@ func TestComponentBadSecret(t *testing.T) {
 		t.Errorf("auth failures %v", v)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// RFC 6120 §4.4: Close sends our closing tag and keeps the connection
+// until the server answers with its own.
+func TestComponentCloseWaitsForServer(t *testing.T) {
+	ln, conns := fakeServer(t, "s3cret")
+	c, err := NewComponent(Options{Domains: []string{"sip.example.org"}, ConnectTimeout: 2 * time.Second}, ln.Addr().String(), "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var srv *xconn
+	select {
+	case srv = <-conns:
+	case <-time.After(5 * time.Second):
+		t.Fatal("component never authenticated")
+	}
+	defer srv.abort()
+	for deadline := time.Now().Add(5 * time.Second); !c.Connected(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("component never reported connected")
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- c.Close(ctx)
+	}()
+	if err := readUntilEnd(srv); !errors.Is(err, io.EOF) {
+		t.Fatalf("stream ended with %v, want a closing tag", err)
+	}
+	stillOpen(t, srv.nc, 300*time.Millisecond)
+	if err := srv.writeString("</stream:stream>"); err != nil {
+		t.Fatal(err)
+	}
+	closedWithin(t, srv.nc, closeWait/2)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Close does not wait for a connection attempt to time out: a server that
+// accepted the connection but never answers must not hold it up.
+func TestComponentCloseDuringHandshake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			accepted <- nc
+		}
+	}()
+	c, err := NewComponent(Options{Domains: []string{"sip.example.org"}, ConnectTimeout: 8 * time.Second}, ln.Addr().String(), "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case nc := <-accepted:
+		t.Cleanup(func() { _ = nc.Close() })
+		// The component's stream header: it now waits for ours.
+		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := nc.Read(make([]byte, 64)); err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("component never connected")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := c.Close(ctx); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -15,6 +16,11 @@ import (
 
 // writeTimeout bounds one write so a stalled peer cannot block a sender.
 const writeTimeout = 30 * time.Second
+
+// closeWait is how long we wait, after sending our closing tag, for the
+// peer's before we close the connection (RFC 6120 §4.4 step 3: "a
+// reasonable amount of time").
+const closeWait = 2 * time.Second
 
 // xconn is one TCP (or TLS) connection carrying an XML stream in each
 // direction. Reads happen on one goroutine; writes are serialized.
@@ -26,10 +32,17 @@ type xconn struct {
 	// written unqualified so they inherit jabber:component:accept.
 	ns  string
 	tls bool
+	// unwatch, when set, stops cutting reads and writes short at the end
+	// of the context of a connection attempt; it reports false if that
+	// already happened.
+	unwatch func() bool
 
-	wmu    sync.Mutex
-	bw     *bufio.Writer
-	closed bool
+	wmu sync.Mutex
+	bw  *bufio.Writer
+	// opened: our stream header is out and no restart has superseded it,
+	// so a closing tag is meaningful. closed: nothing more may be written.
+	// tagSent: our closing tag went out.
+	opened, closed, tagSent bool
 }
 
 func newXConn(nc net.Conn, ns string, maxStanza int) *xconn {
@@ -82,7 +95,13 @@ func (c *xconn) header(from, to, id string, dialback bool) error {
 		b.WriteString(` version="1.0"`)
 	}
 	b.WriteString(">")
-	return c.writeString(b.String())
+	if err := c.writeString(b.String()); err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	c.opened = true
+	c.wmu.Unlock()
+	return nil
 }
 
 // startTLS upgrades the connection (RFC 6120 §5.4.3.3) and resets the
@@ -105,6 +124,7 @@ func (c *xconn) startTLS(ctx context.Context, cfg *tls.Config, server bool) erro
 	c.bw.Reset(tc)
 	c.r.reset(tc)
 	c.tls = true
+	c.opened = false // the stream restarts on the encrypted connection
 	return nil
 }
 
@@ -116,27 +136,76 @@ func (c *xconn) tlsState() (tls.ConnectionState, bool) {
 	return tls.ConnectionState{}, false
 }
 
-// close ends the stream: an optional stream error, then the closing tag
-// (RFC 6120 §4.4), then the connection.
-func (c *xconn) close(se *StreamError) {
+// end closes our stream: an optional stream error, then the closing tag
+// (RFC 6120 §4.4, §4.9.1.1); nothing is written after it. The read
+// deadline becomes closeWait from now, so whoever reads sees the peer's
+// closing tag or gives up in time (§4.4 steps 1–3). end does not close
+// the connection, so any goroutine may call it while another one reads.
+func (c *xconn) end(se *StreamError) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return
+	}
+	c.closed = true
+	_ = c.nc.SetReadDeadline(time.Now().Add(closeWait))
+	if !c.opened {
+		return // no stream of ours is open (not yet, or restarting)
+	}
 	var b strings.Builder
 	if se != nil {
 		se.element().appendTo(&b, nsServer)
 	}
 	b.WriteString("</stream:stream>")
-	_ = c.writeString(b.String())
+	_ = c.nc.SetWriteDeadline(time.Now().Add(closeWait))
+	if _, err := c.bw.WriteString(b.String()); err == nil && c.bw.Flush() == nil {
+		c.tagSent = true
+	}
+}
+
+// close ends the stream, waits for the peer's closing tag (bounded by
+// closeWait) and closes the connection (RFC 6120 §4.4). Only the goroutine
+// that reads the stream may call it: it reads what the peer still sends.
+func (c *xconn) close(se *StreamError) {
+	c.end(se)
 	c.wmu.Lock()
-	c.closed = true
+	wait := c.tagSent
 	c.wmu.Unlock()
-	_ = c.nc.Close()
+	if wait {
+		c.r.drain()
+	}
+	c.abort()
+}
+
+// closeFor closes c after a failure: with the stream error err carries
+// when we detected it (RFC 6120 §4.9.1.1), else with a plain closing tag.
+// Like close, only the reading goroutine may call it.
+func (c *xconn) closeFor(err error) {
+	var se *StreamError
+	if errors.As(err, &se) && !se.Received {
+		c.close(se)
+		return
+	}
+	c.close(nil)
 }
 
 // abort closes the connection without writing.
 func (c *xconn) abort() {
 	c.wmu.Lock()
 	c.closed = true
+	nc := c.nc
 	c.wmu.Unlock()
-	_ = c.nc.Close()
+	_ = nc.Close()
+}
+
+// extendRead moves the read deadline to d from now, unless the stream is
+// closing and end has set the deadline for the peer's closing tag.
+func (c *xconn) extendRead(d time.Duration) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if !c.closed {
+		_ = c.nc.SetReadDeadline(time.Now().Add(d))
+	}
 }
 
 // newStreamID returns an unpredictable stream id (RFC 6120 §4.7.3; XEP-0185

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // target is one place a remote domain's s2s service may be reached.
@@ -115,7 +116,12 @@ func (s *S2S) tryAddr(ctx context.Context, local, remote string, t target, a net
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	}
-	c := newXConn(nc, nsServer, s.o.MaxStanzaSize)
+	// The negotiation limit stays for verification streams; an
+	// established link raises it.
+	c := newXConn(nc, nsServer, min(s.o.MaxStanzaSize, maxNegotiationElement))
+	// Cancelling the attempt (shutdown, or the stream that asked for a
+	// dialback verification going away) interrupts blocked reads.
+	c.unwatch = context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Now()) })
 	cfg := s.clientTLS(remote)
 	if t.directTLS {
 		cfg.NextProtos = []string{"xmpp-server"} // XEP-0368 §3
@@ -128,7 +134,7 @@ func (s *S2S) tryAddr(ctx context.Context, local, remote string, t target, a net
 	for range 2 {
 		id, feats, err := s.restartOut(c, local, remote)
 		if err != nil {
-			c.abort()
+			giveUp(ctx, c, err)
 			return nil, nil, "", err
 		}
 		if c.tls {
@@ -144,7 +150,9 @@ func (s *S2S) tryAddr(ctx context.Context, local, remote string, t target, a net
 		}
 		resp, err := c.r.next()
 		if err != nil || resp.Name.Local != "proceed" {
-			c.abort()
+			// A <failure/> is followed by the peer's closing tag (RFC 6120
+			// §5.4.2.2).
+			giveUp(ctx, c, err)
 			return nil, nil, "", failure("tls", fmt.Errorf("starttls refused: %w", errOr(err, ErrNoTLS)))
 		}
 		if err := c.startTLS(ctx, cfg, false); err != nil {
@@ -155,6 +163,16 @@ func (s *S2S) tryAddr(ctx context.Context, local, remote string, t target, a net
 	}
 	c.abort()
 	return nil, nil, "", failure("protocol", errors.New("stream not encrypted after STARTTLS"))
+}
+
+// giveUp closes the stream of a failed attempt (RFC 6120 §4.4), or just
+// the connection once the attempt's time is up or it was cancelled.
+func giveUp(ctx context.Context, c *xconn, err error) {
+	if ctx.Err() != nil {
+		c.abort()
+		return
+	}
+	c.closeFor(err)
 }
 
 func errOr(err, def error) error {
@@ -235,13 +253,14 @@ func (s *S2S) authenticateOut(ctx context.Context, c *xconn, feats *Element, id,
 		if ctx.Err() != nil {
 			return failure("timeout", ctx.Err())
 		}
+		// A stream closed before the answer counts as a dialback error.
 		el, err := c.r.next()
 		if err != nil {
-			return failure("auth", err)
+			return failure("auth", fmt.Errorf("%w: %w", errDialbackFailed, err))
 		}
 		switch {
 		case el.Name.Space == nsStream && el.Name.Local == "error":
-			return failure("auth", parseStreamError(el))
+			return failure("auth", fmt.Errorf("%w: %w", errDialbackFailed, parseStreamError(el)))
 		case el.Name.Space == nsDialback && el.Name.Local == "result" &&
 			strings.EqualFold(el.Get("from"), remote) && strings.EqualFold(el.Get("to"), local):
 			switch el.Get("type") {
@@ -250,14 +269,14 @@ func (s *S2S) authenticateOut(ctx context.Context, c *xconn, feats *Element, id,
 				return nil
 			case "invalid":
 				s.m.dialback.WithLabelValues("initiating", "invalid").Inc()
-				return failure("auth", fmt.Errorf("%s refused our dialback key: %w", remote, ErrAuth))
+				return failure("auth", fmt.Errorf("%s: %w", remote, errDialbackInvalid))
 			default:
 				s.m.dialback.WithLabelValues("initiating", "error").Inc()
 				cond := ErrUndefinedCondition
 				if se := ParseStanzaError(el); se != nil {
 					cond = se.Condition
 				}
-				return failure("auth", fmt.Errorf("%s dialback error %s: %w", remote, cond, ErrAuth))
+				return failure("auth", fmt.Errorf("%s answered %s: %w", remote, cond, errDialbackFailed))
 			}
 		}
 		// Anything else before authorization is ignored (XEP-0220 §2.1.1).

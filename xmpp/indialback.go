@@ -11,6 +11,12 @@ import (
 func (st *inStream) dialback(ctx context.Context, el *Element) error {
 	switch el.Name.Local {
 	case "verify":
+		if el.Get("type") != "" {
+			// An answer we never asked for on this stream (XEP-0220 §2.2,
+			// §3.1 "Unsolicited Dialback"): drop it.
+			st.s.log.Debug("unsolicited dialback verify answer dropped", "peer", st.peer)
+			return nil
+		}
 		return st.answerVerify(el)
 	case "result":
 		if el.Get("type") != "" {
@@ -68,15 +74,27 @@ func (st *inStream) receiveResult(ctx context.Context, el *Element) error {
 	}
 	st.verifying++
 	st.mu.Unlock()
+	release := func() {
+		st.mu.Lock()
+		st.verifying--
+		st.mu.Unlock()
+	}
+	if !st.s.startVerify() {
+		// XEP-0220 §2.5 resource-constraint: no room for the pair now.
+		release()
+		st.s.m.dialback.WithLabelValues("receiving", "error").Inc()
+		st.s.log.Debug("dialback refused: too many verifications in progress", "peer", from)
+		return st.c.send(dialbackError("result", to, from, "", ErrResourceConstraint))
+	}
+	// The key was made for the stream id we gave; a stream restart (SASL)
+	// may replace st.id while the verification runs.
+	id := st.id
 	st.s.wg.Add(1)
 	go func() {
 		defer st.s.wg.Done()
-		defer func() {
-			st.mu.Lock()
-			st.verifying--
-			st.mu.Unlock()
-		}()
-		valid, err := st.s.verifyKey(ctx, to, from, st.id, key)
+		defer release()
+		defer st.s.endVerify()
+		valid, err := st.s.verifyKey(ctx, to, from, id, key)
 		switch {
 		case err != nil:
 			st.s.m.dialback.WithLabelValues("receiving", "error").Inc()
@@ -90,11 +108,15 @@ func (st *inStream) receiveResult(ctx context.Context, el *Element) error {
 		default:
 			st.s.m.dialback.WithLabelValues("receiving", "invalid").Inc()
 			st.s.log.Info("dialback key invalid", "peer", from)
-			_ = st.c.send(dbResult(to, from, "invalid", ""))
-			if !st.anyAuthed() {
-				// Nothing else may use this stream (XEP-0220 §2.4).
-				st.c.close(streamErr(CondNotAuthorized, "dialback key invalid"))
+			if st.anyAuthed() {
+				// Other domain pairs use this stream: refuse this one with
+				// an error that leaves them alone (XEP-0220 §2.2.1).
+				_ = st.c.send(dialbackError("result", to, from, "", ErrForbidden))
+				return
 			}
+			// Nothing else may use this stream (XEP-0220 §2.2.1).
+			_ = st.c.send(dbResult(to, from, "invalid", ""))
+			st.c.end(streamErr(CondNotAuthorized, "dialback key invalid"))
 		}
 	}()
 	return nil

@@ -13,8 +13,16 @@ import (
 	"time"
 )
 
-// maxPendingVerifies bounds concurrent dialback verifications per stream.
-const maxPendingVerifies = 8
+// maxPendingVerifies bounds concurrent dialback verifications per stream,
+// maxVerificationsDefault those of all streams together.
+const (
+	maxPendingVerifies      = 8
+	maxVerificationsDefault = 512
+)
+
+// maxSASLAttempts is how many failed SASL attempts a stream may make: the
+// first and two retries (RFC 6120 §6.4.5 asks for 2 to 5 retries).
+const maxSASLAttempts = 3
 
 // negotiationTimeout bounds the time a peer may take to authenticate;
 // idleTimeout how long an authenticated stream may stay silent.
@@ -36,17 +44,28 @@ type inStream struct {
 	// peer is the domain the peer named in its 'from', if any.
 	peer string
 
+	// saslFailures counts failed SASL attempts (serve goroutine only).
+	saslFailures int
+
 	mu        sync.Mutex
 	authed    map[string]bool // authenticated remote domains
 	verifying int
 	state     string
+	ended     bool
 }
 
+// setState moves the stream between the states the streams gauge counts;
+// "" means ended, after which a late dialback success changes nothing.
 func (st *inStream) setState(state string) {
 	m := st.s.m.streams
 	st.mu.Lock()
+	if st.ended {
+		st.mu.Unlock()
+		return
+	}
 	old := st.state
 	st.state = state
+	st.ended = state == ""
 	st.mu.Unlock()
 	if old != "" {
 		m.WithLabelValues("in", old).Dec()
@@ -68,17 +87,22 @@ func (st *inStream) anyAuthed() bool {
 	return len(st.authed) > 0
 }
 
+// authenticate accepts stanzas from domain, of up to the full stanza size.
 func (st *inStream) authenticate(domain string) {
+	st.c.r.setLimit(st.s.o.MaxStanzaSize)
 	st.mu.Lock()
 	st.authed[strings.ToLower(domain)] = true
 	st.mu.Unlock()
 	st.setState("established")
 }
 
-// serve runs the stream until it ends.
+// serve runs the stream until it ends. The dialback verifications the
+// stream asked for end with it.
 func (st *inStream) serve(ctx context.Context) {
 	st.setState("negotiating")
 	defer st.setState("")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	err := st.run(ctx)
 	var se *StreamError
 	switch {
@@ -101,7 +125,7 @@ func (st *inStream) serve(ctx context.Context) {
 // run negotiates and then reads stanzas. Each loop iteration is one
 // stream (the first, after STARTTLS, after SASL: RFC 6120 §4.3.3).
 func (st *inStream) run(ctx context.Context) error {
-	_ = st.c.nc.SetReadDeadline(time.Now().Add(negotiationTimeout))
+	st.c.extendRead(negotiationTimeout)
 	saslDone := false
 	for restarts := 0; restarts < 3; restarts++ {
 		if err := st.openStream(); err != nil {
@@ -211,7 +235,7 @@ func (st *inStream) peerCertValid(domain string) error {
 func (st *inStream) readLoop(ctx context.Context) (restartKind, error) {
 	for {
 		if st.anyAuthed() {
-			_ = st.c.nc.SetReadDeadline(time.Now().Add(idleTimeout))
+			st.c.extendRead(idleTimeout)
 		}
 		el, err := st.c.r.next()
 		if err != nil {
@@ -259,10 +283,15 @@ func (st *inStream) readLoop(ctx context.Context) (restartKind, error) {
 func (st *inStream) sasl(el *Element) (bool, error) {
 	fail := func(cond string) (bool, error) {
 		st.s.m.external.WithLabelValues("receiving", "failure").Inc()
+		st.saslFailures++
 		return false, st.c.send(NewElement(nsSASL, "failure").Add(NewElement(nsSASL, cond)))
 	}
 	if el.Name.Local != "auth" || !st.c.tls || st.anyAuthed() {
 		return false, streamErr(CondPolicyViolation, "unexpected SASL negotiation")
+	}
+	if st.saslFailures >= maxSASLAttempts {
+		// RFC 6120 §6.4.5: retries exceeded.
+		return false, streamErr(CondPolicyViolation, "too many SASL attempts")
 	}
 	if el.Get("mechanism") != "EXTERNAL" {
 		return fail("invalid-mechanism")

@@ -16,6 +16,7 @@ type metrics struct {
 	connectFails *prometheus.CounterVec // reason
 	component    prometheus.Gauge
 	tlsFailures  *prometheus.CounterVec // direction
+	refused      *prometheus.CounterVec // condition
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -53,6 +54,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "sxgw_xmpp_tls_failures_total",
 			Help: "Failed TLS handshakes on s2s streams, by direction (in, out).",
 		}, []string{"direction"}),
+		refused: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_xmpp_s2s_refused_connections_total",
+			Help: "Inbound s2s connections refused over a limit, by stream error condition (resource-constraint: too many in all; policy-violation: too many from one address).",
+		}, []string{"condition"}),
 		component: f.NewGauge(prometheus.GaugeOpts{
 			Name: "sxgw_xmpp_component_connected",
 			Help: "1 while the XEP-0114 component stream is authenticated, else 0.",

@@ -10,9 +10,9 @@ import (
 
 // Outbound link timing.
 const (
-	backoffMin = time.Second
-	backoffMax = time.Minute
-	linkIdle   = 10 * time.Minute // an idle link closes its stream
+	backoffMin      = time.Second
+	backoffMax      = time.Minute
+	linkIdleDefault = 10 * time.Minute // an idle link closes its stream
 )
 
 // outLink owns the outbound stream for one (local, remote) domain pair:
@@ -22,6 +22,9 @@ type outLink struct {
 	s             *S2S
 	local, remote string
 	queue         chan *Element
+	// gone is set, under s.mu, once run has stopped for good on idleness:
+	// nobody reads queue any more.
+	gone bool
 
 	mu    sync.Mutex
 	state string // "", negotiating, established, backoff
@@ -68,8 +71,19 @@ func (l *outLink) setState(state string) {
 }
 
 // enqueue adds a stanza without blocking; a full queue is the sender's
-// error (resource-constraint, RFC 6120 §8.3.3.18).
+// error (resource-constraint, RFC 6120 §8.3.3.18). It holds s.mu so that
+// neither an idle stop nor shutdown can come between its check and the
+// enqueue and strand the stanza in a queue nobody reads.
 func (l *outLink) enqueue(st *Element) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	switch {
+	case l.gone:
+		return errLinkGone
+	case l.s.draining:
+		// Close has begun: run may already have bounced the queue.
+		return &StanzaError{Condition: ErrServiceUnavailable, Text: "shutting down"}
+	}
 	select {
 	case l.queue <- st:
 		return nil
@@ -88,7 +102,7 @@ func (l *outLink) run(ctx context.Context) {
 		first := carry
 		carry = nil
 		if first == nil {
-			idle := time.NewTimer(linkIdle)
+			idle := time.NewTimer(l.s.linkIdle)
 			select {
 			case first = <-l.queue:
 				idle.Stop()
@@ -150,7 +164,7 @@ func (l *outLink) connect(ctx context.Context) (*xconn, error) {
 	if err == nil {
 		err = l.s.authenticateOut(actx, c, feats, id, l.local, l.remote)
 		if err != nil {
-			c.close(nil)
+			giveUp(actx, c, err)
 		}
 	}
 	if err != nil {
@@ -162,16 +176,29 @@ func (l *outLink) connect(ctx context.Context) (*xconn, error) {
 		l.s.m.connectFails.WithLabelValues(reason).Inc()
 		return nil, err
 	}
+	if !c.unwatch() {
+		c.abort()
+		l.s.m.connectFails.WithLabelValues("timeout").Inc()
+		return nil, failure("timeout", actx.Err())
+	}
 	_ = c.nc.SetDeadline(time.Time{})
+	c.r.setLimit(l.s.o.MaxStanzaSize)
 	return c, nil
 }
 
 // serve writes queued stanzas on an established stream until it fails,
 // idles out or ctx ends. It returns a stanza whose write failed.
 func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element {
-	closed := make(chan error, 1)
-	go func() { closed <- l.drainReads(c) }()
-	defer func() { <-closed }()
+	readDone := make(chan error, 1)
+	go func() { readDone <- l.drainReads(c) }()
+	// finish closes our stream and lets the reader wait for the peer's
+	// closing tag, bounded by closeWait (RFC 6120 §4.4).
+	finish := func(se *StreamError) *Element {
+		c.end(se)
+		<-readDone
+		c.abort()
+		return nil
+	}
 
 	// A stopped timer whose channel never fires when pings are disabled.
 	ping := time.NewTimer(max(l.s.o.PingInterval, time.Hour))
@@ -183,8 +210,9 @@ func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element 
 	}
 	resetPing()
 	defer ping.Stop()
-	idle := time.NewTimer(linkIdle)
+	idle := time.NewTimer(l.s.linkIdle)
 	defer idle.Stop()
+	// Several pings may be out at once; the first failure is enough.
 	pingFailed := make(chan struct{}, 1)
 	batch := make([]*Element, 0, 64)
 	pending := first
@@ -204,6 +232,7 @@ func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element 
 			if err := c.send(batch...); err != nil {
 				l.s.log.Info("s2s outbound write failed", "remote", l.remote, "err", err)
 				c.abort()
+				<-readDone
 				for _, st := range batch[1:] {
 					l.bounce(st, ErrRemoteServerTimeout)
 				}
@@ -213,34 +242,35 @@ func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element 
 				l.s.m.stanzas.WithLabelValues("out", stanzaKind(st)).Inc()
 			}
 			resetPing()
-			idle.Reset(linkIdle)
+			idle.Reset(l.s.linkIdle)
 		}
 		select {
 		case pending = <-l.queue:
-		case err := <-closed:
+		case err := <-readDone:
 			l.s.log.Info("s2s outbound stream closed by peer", "remote", l.remote, "err", err)
-			closed <- err
-			c.abort()
+			// Answer the peer's closing tag or stream error with ours
+			// (RFC 6120 §4.4, §4.9.1.1), or report our own parse error.
+			c.closeFor(err)
 			return nil
 		case <-ping.C:
 			l.s.wg.Add(1)
 			go func() {
 				defer l.s.wg.Done()
 				if err := l.s.rt.ping(ctx, l.local, l.remote, 2*l.s.o.ConnectTimeout); err != nil && ctx.Err() == nil {
-					pingFailed <- struct{}{}
+					select {
+					case pingFailed <- struct{}{}:
+					default:
+					}
 				}
 			}()
 			resetPing()
 		case <-pingFailed:
 			l.s.log.Info("s2s outbound stream unresponsive to ping", "remote", l.remote)
-			c.close(streamErr(CondConnectionTimeout, ""))
-			return nil
+			return finish(streamErr(CondConnectionTimeout, ""))
 		case <-idle.C:
-			c.close(nil)
-			return nil
+			return finish(nil)
 		case <-ctx.Done():
-			c.close(nil)
-			return nil
+			return finish(nil)
 		}
 	}
 }
@@ -262,10 +292,14 @@ func (l *outLink) drainReads(c *xconn) error {
 }
 
 // bounceCondition maps a connection failure to the stanza error condition
-// returned to senders (RFC 6120 §8.3.3.15/16).
+// returned to senders (RFC 6120 §8.3.3.15/16; XEP-0220 §2.1.1 for failed
+// dialback).
 func bounceCondition(err error) string {
 	var ce *connectError
-	if errors.As(err, &ce) && ce.reason == "timeout" {
+	switch {
+	case errors.Is(err, errDialbackInvalid):
+		return ErrInternalServerError
+	case errors.Is(err, errDialbackFailed), errors.As(err, &ce) && ce.reason == "timeout":
 		return ErrRemoteServerTimeout
 	}
 	return ErrRemoteServerNotFound

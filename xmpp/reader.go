@@ -6,27 +6,39 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"net"
+	"sync/atomic"
 )
 
 // maxDepth bounds element nesting inside one stanza.
 const maxDepth = 64
 
+// maxNegotiationElement bounds one element before a stream is
+// authenticated: stream features, STARTTLS, SASL and dialback elements are
+// small, and a parsed element takes many times its size in memory.
+const maxNegotiationElement = 10000
+
 // errTooBig is returned by countingReader once the read budget is spent.
 var errTooBig = errors.New("xmpp: stanza exceeds size limit")
 
-// countingReader counts bytes read and refuses to read past limit, so a
-// peer cannot make the XML decoder buffer an unbounded token.
+// countingReader counts bytes read and refuses to read more than max past
+// start, so a peer cannot make the XML decoder buffer an unbounded token.
+// max may be raised by another goroutine (when a dialback verification
+// authenticates the stream) while a read waits for the next element.
 type countingReader struct {
-	r     io.Reader
-	n     int64
-	limit int64
+	r        io.Reader
+	n, start int64
+	max      *atomic.Int64
 }
 
+func (c *countingReader) exhausted() bool { return c.n-c.start >= c.max.Load() }
+
 func (c *countingReader) Read(p []byte) (int, error) {
-	if c.n >= c.limit {
+	rem := c.start + c.max.Load() - c.n
+	if rem <= 0 {
 		return 0, errTooBig
 	}
-	if rem := c.limit - c.n; int64(len(p)) > rem {
+	if int64(len(p)) > rem {
 		p = p[:rem]
 	}
 	n, err := c.r.Read(p)
@@ -40,18 +52,25 @@ type streamReader struct {
 	cr        countingReader
 	br        *bufio.Reader
 	dec       *xml.Decoder
-	maxStanza int64
+	maxStanza atomic.Int64
+	// ended: the peer closed its stream with </stream:stream>.
+	ended bool
 }
 
 func newStreamReader(r io.Reader, maxStanza int) *streamReader {
-	s := &streamReader{maxStanza: int64(maxStanza)}
+	s := &streamReader{}
+	s.maxStanza.Store(int64(maxStanza))
 	s.reset(r)
 	return s
 }
 
+// setLimit changes the size limit, for the element being read too. Any
+// goroutine may call it.
+func (s *streamReader) setLimit(maxStanza int) { s.maxStanza.Store(int64(maxStanza)) }
+
 // reset switches to a new transport (after STARTTLS) and restarts the stream.
 func (s *streamReader) reset(r io.Reader) {
-	s.cr = countingReader{r: r, limit: s.maxStanza}
+	s.cr = countingReader{r: r, max: &s.maxStanza}
 	s.br = bufio.NewReaderSize(&s.cr, 4096)
 	s.restart()
 }
@@ -59,7 +78,8 @@ func (s *streamReader) reset(r io.Reader) {
 // restart begins a new stream on the same transport (RFC 6120 §4.3.3).
 func (s *streamReader) restart() {
 	s.dec = xml.NewDecoder(s.br)
-	s.cr.limit = s.cr.n + s.maxStanza
+	s.ended = false
+	s.cr.start = s.cr.n
 }
 
 // header reads up to and including the <stream:stream> start tag.
@@ -94,7 +114,7 @@ func (s *streamReader) header() (xml.StartElement, error) {
 // closes the stream with </stream:stream> and a *StreamError for protocol
 // violations.
 func (s *streamReader) next() (*Element, error) {
-	s.cr.limit = s.cr.n + s.maxStanza
+	s.cr.start = s.cr.n
 	start := s.dec.InputOffset()
 	for {
 		tok, err := s.token()
@@ -107,22 +127,45 @@ func (s *streamReader) next() (*Element, error) {
 				return nil, streamErr(CondBadFormat, "text between stanzas")
 			}
 			// Whitespace keepalive (RFC 6120 §4.6.1): restart the budget.
-			s.cr.limit = s.cr.n + s.maxStanza
+			s.cr.start = s.cr.n
 			start = s.dec.InputOffset()
 		case xml.EndElement:
+			s.ended = true
 			return nil, io.EOF
 		case xml.StartElement:
 			el, err := s.element(t)
 			if err != nil {
 				return nil, err
 			}
-			if s.dec.InputOffset()-start > s.maxStanza {
+			if s.dec.InputOffset()-start > s.maxStanza.Load() {
 				return nil, streamErr(CondPolicyViolation, "stanza too large")
 			}
 			return el, nil
 		default:
 			return nil, streamErr(CondRestrictedXML, "comment, processing instruction or directive")
 		}
+	}
+}
+
+// drain reads and drops what the peer still sends after our closing tag,
+// until its own closing tag or the end of the connection (RFC 6120 §4.4).
+// When the XML cannot be read any more (a parse error, or an earlier read
+// timeout, which the decoder keeps returning) it reads raw bytes until the
+// peer closes: the peer's data is consumed, so closing the connection does
+// not reset it before the peer has read our stream error. The caller
+// bounds it with a read deadline.
+func (s *streamReader) drain() {
+	for !s.ended {
+		_, err := s.next()
+		if err == nil {
+			continue
+		}
+		var se *StreamError
+		var ne net.Error
+		if errors.As(err, &se) || errors.As(err, &ne) && ne.Timeout() {
+			_, _ = io.Copy(io.Discard, s.cr.r)
+		}
+		return
 	}
 }
 
@@ -170,7 +213,7 @@ func (s *streamReader) token() (xml.Token, error) {
 		if synErr.Msg == "unexpected EOF" {
 			return nil, io.ErrUnexpectedEOF
 		}
-		if s.cr.n >= s.cr.limit {
+		if s.cr.exhausted() {
 			return nil, streamErr(CondPolicyViolation, "stanza too large")
 		}
 		return nil, streamErr(CondNotWellFormed, synErr.Msg)

@@ -27,11 +27,18 @@ type S2S struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// linkIdle is how long an outbound link may stay unused (linkIdleDefault).
+	linkIdle time.Duration
+
 	mu       sync.Mutex
 	ln       net.Listener
 	links    map[linkKey]*outLink
 	inbound  map[*inStream]struct{}
 	draining bool
+	in       inLimits
+	// verifying counts dialback verifications in progress, at most
+	// maxVerifying (maxVerificationsDefault).
+	verifying, maxVerifying int
 }
 
 type linkKey struct{ local, remote string }
@@ -56,6 +63,7 @@ func NewS2S(o Options) (*S2S, error) {
 	s := &S2S{
 		o: o, m: m, log: o.Logger, ctx: ctx, cancel: cancel,
 		links: make(map[linkKey]*outLink), inbound: make(map[*inStream]struct{}),
+		linkIdle: linkIdleDefault, maxVerifying: maxVerificationsDefault, in: newInLimits(),
 	}
 	s.rt = &router{
 		domains: o.Domains, features: o.Features, version: o.Version, handler: o.Handler,
@@ -110,13 +118,37 @@ func (s *S2S) accept(ln net.Listener) {
 			continue
 		}
 		delay = 0
-		st := &inStream{s: s, c: newXConn(nc, nsServer, s.o.MaxStanzaSize), authed: make(map[string]bool)}
+		key := peerKey(nc.RemoteAddr())
 		s.mu.Lock()
 		if s.draining {
 			s.mu.Unlock()
 			_ = nc.Close()
 			continue
 		}
+		if cond := s.in.admit(key); cond != "" {
+			answer := s.in.refusing < maxRefusing
+			if answer {
+				s.in.refusing++
+			}
+			s.mu.Unlock()
+			s.m.refused.WithLabelValues(cond).Inc()
+			s.log.Debug("s2s inbound connection refused", "condition", cond)
+			if !answer {
+				_ = nc.Close()
+				continue
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				s.refuse(nc, cond)
+				s.mu.Lock()
+				s.in.refusing--
+				s.mu.Unlock()
+			}()
+			continue
+		}
+		c := newXConn(nc, nsServer, min(s.o.MaxStanzaSize, maxNegotiationElement))
+		st := &inStream{s: s, c: c, authed: make(map[string]bool)}
 		s.inbound[st] = struct{}{}
 		s.mu.Unlock()
 		s.wg.Add(1)
@@ -125,6 +157,7 @@ func (s *S2S) accept(ln net.Listener) {
 			st.serve(s.ctx)
 			s.mu.Lock()
 			delete(s.inbound, st)
+			s.in.release(key)
 			s.mu.Unlock()
 		}()
 	}
@@ -144,11 +177,18 @@ func (s *S2S) Send(ctx context.Context, st *Element) error {
 		s.rt.route(ctx, st)
 		return nil
 	}
-	l, err := s.link(local, remote)
-	if err != nil {
-		return err
+	// A link that closed itself for idleness between the look-up and the
+	// enqueue refuses the stanza; the next look-up makes a new one.
+	for range 3 {
+		l, err := s.link(local, remote)
+		if err != nil {
+			return err
+		}
+		if err := l.enqueue(st); !errors.Is(err, errLinkGone) {
+			return err
+		}
 	}
-	return l.enqueue(st)
+	return &StanzaError{Condition: ErrResourceConstraint, Text: "outbound stream to " + remote + " keeps closing"}
 }
 
 // addresses checks a stanza's addressing for sending (RFC 6120 §8.1.1.1,
@@ -199,6 +239,7 @@ func (s *S2S) dropLink(l *outLink) bool {
 	if s.links[linkKey{l.local, l.remote}] == l {
 		delete(s.links, linkKey{l.local, l.remote})
 	}
+	l.gone = true
 	return true
 }
 
@@ -235,15 +276,40 @@ func (s *S2S) Close(ctx context.Context) error {
 		_ = ln.Close()
 	}
 	s.cancel() // links close their streams gracefully on cancel
-	for _, st := range ins {
-		st.c.close(nil)
-	}
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	go func() {
+		// Ending a stream can wait for a write in progress to a slow peer:
+		// do it here, bounded by ctx like the rest. Each stream's reader
+		// then waits for the peer's closing tag (RFC 6120 §4.4).
+		for _, st := range ins {
+			st.c.end(nil)
+		}
+		s.wg.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("xmpp: close: %w", ctx.Err())
 	}
+}
+
+// startVerify reserves one of the dialback verifications that may run at
+// once, each an outbound connection to a domain a peer named; false when
+// none is free.
+func (s *S2S) startVerify() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.verifying >= s.maxVerifying {
+		return false
+	}
+	s.verifying++
+	return true
+}
+
+func (s *S2S) endVerify() {
+	s.mu.Lock()
+	s.verifying--
+	s.mu.Unlock()
 }

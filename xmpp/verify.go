@@ -10,14 +10,28 @@ import (
 // the dialback key for the stream id we gave (XEP-0220 §2.3.1): we connect
 // to originating's s2s service as receiving, send <db:verify/> and wait for
 // its answer. The verification stream needs no authentication of its own.
-func (s *S2S) verifyKey(ctx context.Context, receiving, originating, streamID, key string) (bool, error) {
+// The caller runs under s.wg.
+func (s *S2S) verifyKey(ctx context.Context, receiving, originating, streamID, key string) (valid bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.ConnectTimeout)
 	defer cancel()
 	c, _, _, err := s.openStream(ctx, receiving, originating)
 	if err != nil {
 		return false, err
 	}
-	defer c.close(nil)
+	// Close in the background (RFC 6120 §4.4 waits for the peer's closing
+	// tag): the answer need not wait for it. A cancelled attempt just
+	// drops the connection.
+	defer func() {
+		if !c.unwatch() {
+			c.abort()
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.closeFor(err)
+		}()
+	}()
 	if err := c.send(dbVerify(receiving, originating, streamID, "", key)); err != nil {
 		return false, err
 	}
