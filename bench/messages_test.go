@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -364,3 +365,7 @@ func (s *answeringSIP) Notify(_ context.Context, d translate.SIPDialog, _ transl
 func (s *answeringSIP) ChatSend(context.Context, string, translate.SIPMessage) error { return nil }
 
 func (s *answeringSIP) ChatEnd(string) {}
+
+func (s *answeringSIP) ChatStart(context.Context, translate.SIPChat) (string, error) {
+	return "", errors.New("bench: no chats")
+}

@@ -46,21 +46,24 @@ func (g *Gateway) SIPChatStart(_ context.Context, c translate.SIPChat) error {
 	if err != nil {
 		return err
 	}
-	st := &chatState{id: c.ID, sipUser: from.Bare(), xmppUser: to.Bare(), thread: c.CallID}
+	g.openChat(c.ID, from.Bare(), to.Bare(), c.CallID)
+	return nil
+}
+
+// openChat registers a chat; a newer one replaces an older one for the
+// same pair.
+func (g *Gateway) openChat(id string, sipUser, xmppUser jid.JID, thread string) *chatState {
+	st := &chatState{id: id, sipUser: sipUser, xmppUser: xmppUser, thread: thread}
 	g.chats.mu.Lock()
 	if old := g.chats.byPair[pairKey(st.sipUser, st.xmppUser)]; old != nil && old.id != st.id {
-		// A newer session replaces the older one for the pair.
-		delete(g.chats.byID, old.id)
-		if old.timer != nil {
-			old.timer.Stop()
-		}
+		g.dropChatLocked(old)
 	}
 	g.chats.byID[st.id] = st
 	g.chats.byPair[pairKey(st.sipUser, st.xmppUser)] = st
 	st.timer = time.AfterFunc(chatIdle, func() { g.chatIdle(st) })
 	g.chats.mu.Unlock()
 	g.m.chats.Inc()
-	return nil
+	return st
 }
 
 // SIPChatMessage translates one MSRP message of a chat into a chat
@@ -151,24 +154,45 @@ func (g *Gateway) chatFor(xmppUser, sipUser jid.JID) *chatState {
 	return st
 }
 
-// chatToSIP sends an XMPP chat message into an open chat (RFC 7573 §5);
-// gone ends it (§6.1). It reports false when there is no chat.
-func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMessage, ok bool) bool {
-	st := g.chatFor(m.From, m.To)
-	if st == nil {
-		return false
-	}
-	if m.ChatState == "gone" && m.Body == "" {
-		p.sip.ChatEnd(st.id)
-		return true
-	}
-	if !ok {
-		return true
-	}
+// chatToSIP sends an XMPP chat message over MSRP (RFC 7573): into the
+// open chat with the recipient, or into a new one the first message with a
+// body opens (§4: INVITE with an MSRP offer); gone ends it (§6.1). It runs
+// in the conversation's order; failures come back to the sender as stanza
+// errors.
+func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMessage, ok bool, from, to string) error {
 	key := m.From.String() + "\x00" + m.To.Bare().String()
 	err := g.queue.submit(key, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
 		defer cancel()
+		st := g.chatFor(m.From, m.To)
+		if m.ChatState == "gone" && m.Body == "" {
+			if st != nil {
+				p.sip.ChatEnd(st.id)
+			}
+			return
+		}
+		if !ok {
+			g.m.messages.WithLabelValues(dirXMPPToSIP, resultDropped).Inc()
+			return
+		}
+		if st == nil {
+			if m.Body == "" {
+				// A chat state alone does not open a session.
+				g.m.messages.WithLabelValues(dirXMPPToSIP, resultDropped).Inc()
+				return
+			}
+			thread := m.Thread
+			if thread == "" {
+				thread = s.CallID
+			}
+			id, err := p.sip.ChatStart(ctx, translate.SIPChat{From: from, To: to, CallID: s.CallID, Subject: "Chat with " + m.From.Bare().String()})
+			if err != nil {
+				g.m.messages.WithLabelValues(dirXMPPToSIP, resultError).Inc()
+				g.bounceToXMPP(p, m, sipFailure(err))
+				return
+			}
+			st = g.openChat(id, m.To.Bare(), m.From.Bare(), thread)
+		}
 		if err := p.sip.ChatSend(ctx, st.id, s); err != nil {
 			g.m.messages.WithLabelValues(dirXMPPToSIP, resultError).Inc()
 			g.bounceToXMPP(p, m, sipFailure(err))
@@ -180,7 +204,8 @@ func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMe
 		}
 	})
 	if err != nil {
-		g.bounceToXMPP(p, m, translate.FromCondition(translate.CondResourceConstraint, ""))
+		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
+		return refuse(0, translate.CondResourceConstraint, "too many messages waiting for this recipient")
 	}
-	return true
+	return nil
 }

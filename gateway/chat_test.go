@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"mellium.im/xmpp/jid"
 
 	"github.com/sxgw/sxgw/translate"
@@ -68,5 +70,41 @@ func TestChatRefusals(t *testing.T) {
 	g, _, _ := newTestGateway(t, nil)
 	if err := g.SIPChatStart(context.Background(), translate.SIPChat{ID: "x", From: "sip:m@elsewhere.test", To: "sip:alice@xmpp.test"}); translate.ErrorOf(err).SIPStatus != 403 {
 		t.Fatalf("foreign sender: %v", err)
+	}
+}
+
+// RFC 7573 §4: with chats on, an XMPP user's chat message to a SIP user
+// opens an MSRP chat and goes into it; the next one reuses it.
+func TestChatFromXMPP(t *testing.T) {
+	g, err := New(Options{Domains: []string{"sip.test"}, ChatMSRP: true, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, s := newFakeXMPP(), newFakeSIP()
+	g.Attach(x, s)
+	defer g.Close()
+	ctx := context.Background()
+	alice := jid.MustParse("alice@xmpp.test/phone")
+	for _, body := range []string{"first", "second"} {
+		if err := g.XMPPMessage(ctx, translate.XMPPMessage{From: alice, To: carolBare, Type: "chat", Body: body}); err != nil {
+			t.Fatal(err)
+		}
+		<-s.changed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.chatStarts) != 1 || s.chatStarts[0].To != "sip:carol@sip.test" || s.chatStarts[0].From != "sip:alice@xmpp.test;gr=phone" {
+		t.Fatalf("chat starts %+v", s.chatStarts)
+	}
+	if len(s.chatSends) != 2 || string(s.chatSends[1].m.Body) != "second" || s.chatSends[0].id != s.chatSends[1].id || len(s.messages) != 0 {
+		t.Fatalf("sends %+v, MESSAGEs %d", s.chatSends, len(s.messages))
+	}
+	// A normal message still goes as MESSAGE (RFC 7572).
+	s.mu.Unlock()
+	_ = g.XMPPMessage(ctx, translate.XMPPMessage{From: alice, To: carolBare, Body: "page"})
+	<-s.changed
+	s.mu.Lock()
+	if len(s.messages) != 1 {
+		t.Errorf("normal message: %d MESSAGEs", len(s.messages))
 	}
 }

@@ -67,6 +67,7 @@ type fakeSIP struct {
 	subErr     error
 	chatSends  []chatSend
 	chatEnds   []string
+	chatStarts []translate.SIPChat
 	changed    chan struct{}
 }
 
@@ -188,4 +189,11 @@ func (f *fakeSIP) ChatEnd(chatID string) {
 type chatSend struct {
 	id string
 	m  translate.SIPMessage
+}
+
+func (f *fakeSIP) ChatStart(_ context.Context, c translate.SIPChat) (string, error) {
+	f.mu.Lock()
+	f.chatStarts = append(f.chatStarts, c)
+	f.mu.Unlock()
+	return "started-" + c.CallID, nil
 }

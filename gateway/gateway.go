@@ -31,6 +31,9 @@ type Options struct {
 	// MaxSIPBody bounds a MESSAGE body sent to SIP (RFC 7572 §6: 1300
 	// bytes; larger gets policy-violation).
 	MaxSIPBody int
+	// ChatMSRP makes XMPP chat messages to a SIP user open MSRP chat
+	// sessions (RFC 7573) instead of going as SIP MESSAGE.
+	ChatMSRP bool
 	// Store keeps presence subscriptions across restarts; nil keeps them
 	// in memory only.
 	Store      SubscriptionStore

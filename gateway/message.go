@@ -153,16 +153,17 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()
 		return err
 	}
-	// An open MSRP chat with the recipient carries chat messages (RFC 7573).
-	if m.Type == translate.TypeChat && g.chatToSIP(p, m, s, ok) {
-		return nil
+	if s.CallID == "" {
+		s.CallID = translate.ConversationCallID(m.From.Bare().String(), m.To.Bare().String())
+	}
+	// Chat messages go over MSRP (RFC 7573) when chats are on or one is
+	// open with the recipient; others (and type normal) as MESSAGE.
+	if m.Type == translate.TypeChat && (g.o.ChatMSRP || g.chatFor(m.From, m.To) != nil) {
+		return g.chatToSIP(p, m, s, ok, from, to)
 	}
 	if !ok {
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultDropped).Inc()
 		return nil
-	}
-	if s.CallID == "" {
-		s.CallID = translate.ConversationCallID(m.From.Bare().String(), m.To.Bare().String())
 	}
 	// CSeq grows across all MESSAGEs, so it also grows within each Call-ID.
 	s.CSeq = g.cseq.Add(1)

@@ -32,6 +32,9 @@ type SIPSender interface {
 	// the chat (BYE).
 	ChatSend(ctx context.Context, chatID string, m translate.SIPMessage) error
 	ChatEnd(chatID string)
+	// ChatStart opens a chat from the XMPP side (INVITE with an MSRP offer)
+	// and returns its id once the MSRP session is connected.
+	ChatStart(ctx context.Context, c translate.SIPChat) (string, error)
 }
 
 // SubscriptionStore persists presence subscriptions (internal/store

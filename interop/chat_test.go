@@ -119,3 +119,29 @@ func TestChatMSRP(t *testing.T) {
 		t.Fatalf("BYE did not reach alice as gone: %v", err)
 	}
 }
+
+// TestChatFromXMPPSipp: alice's chat message to carol@sip.test opens an
+// MSRP chat (RFC 7573 §4): sxgw's INVITE, SDP offer and ACK are accepted by
+// a third-party SIP stack (sipp). sipp speaks no MSRP, so its session never
+// connects: sxgw ends the chat with BYE and alice gets an error, not
+// silence.
+func TestChatFromXMPPSipp(t *testing.T) {
+	f := startFederation(t)
+	uas := startSippUAS(t, "chat_uas.xml", nil)
+	publishSRV(f.dns, "_sip._udp."+sxgwDomain, "ua."+sxgwDomain, uas.Port)
+	alice := startXMPPClient(t, f.prosody, "alice")
+	ctx := testContext(t, 2*federationWait)
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" id="chat-1" type="chat"><body>Hello over MSRP?</body></message>`})
+	trace := uas.wait(t, 2*federationWait)
+	for _, want := range []string{"INVITE sip:carol@sip.test SIP/2.0", "Content-Type: application/sdp", "m=message ", " TCP/MSRP *",
+		"a=path:msrp://", "a=setup:actpass", "a=accept-types:", "ACK sip:carol@", "BYE sip:carol@"} {
+		if !strings.Contains(trace, want) {
+			t.Errorf("the chat's signalling lacks %q:\n%s", want, trace)
+		}
+	}
+	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
+		return e.Str("event") == "message" && e.Str("type") == "error" && e.Str("id") == "chat-1"
+	}); err != nil {
+		t.Fatalf("alice got no error for the failed chat: %v", err)
+	}
+}

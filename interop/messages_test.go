@@ -46,7 +46,7 @@ func TestMessageSIPToUnknownXMPPUser(t *testing.T) {
 	})
 }
 
-// TestMessageXMPPToSIP: alice sends a chat message to carol@sip.test;
+// TestMessageXMPPToSIP: alice sends a message to carol@sip.test;
 // Prosody routes it to sxgw over s2s, sxgw finds carol's SIP server through
 // _sip._udp.sip.test (RFC 3263) and sends a MESSAGE that the sipp UAS
 // receives with the body, from sip:alice@xmpp.test with her resource as gr.
@@ -56,7 +56,7 @@ func TestMessageXMPPToSIP(t *testing.T) {
 	publishSRV(f.dns, "_sip._udp."+sxgwDomain, "ua."+sxgwDomain, uas.Port)
 	alice := startXMPPClient(t, f.prosody, "alice")
 	ctx := testContext(t, federationWait)
-	alice.MustCommand(ctx, map[string]any{"cmd": "send_message", "to": "carol@" + sxgwDomain, "body": "Hello from XMPP", "type": "chat"})
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_message", "to": "carol@" + sxgwDomain, "body": "Hello from XMPP", "type": "normal"})
 	msg := uas.wait(t, federationWait)
 	for _, want := range []string{"MESSAGE sip:carol@sip.test SIP/2.0", "Hello from XMPP", "sip:alice@xmpp.test;gr=", "Content-Type: text/plain"} {
 		if !strings.Contains(msg, want) {
@@ -100,13 +100,13 @@ func TestMessageReceiptAndComposingXMPPToSIP(t *testing.T) {
 	publishSRV(f.dns, "_sip._udp."+sxgwDomain, "ua."+sxgwDomain, uas.Port)
 	alice := startXMPPClient(t, f.prosody, "alice")
 	ctx := testContext(t, federationWait)
-	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" id="rcpt-1" type="chat"><body>Did you get this?</body><request xmlns="urn:xmpp:receipts"/></message>`})
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" id="rcpt-1" type="normal"><body>Did you get this?</body><request xmlns="urn:xmpp:receipts"/></message>`})
 	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
 		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "received") && strings.Contains(e.Str("xml"), "rcpt-1")
 	}); err != nil {
 		t.Fatalf("no receipt for rcpt-1: %v", err)
 	}
-	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" type="chat"><composing xmlns="http://jabber.org/protocol/chatstates"/></message>`})
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" type="normal"><composing xmlns="http://jabber.org/protocol/chatstates"/></message>`})
 	trace := uas.wait(t, federationWait)
 	for _, want := range []string{"Content-Type: message/cpim", "imdn.Message-ID: rcpt-1", "positive-delivery", "Did you get this?",
 		"Content-Type: application/im-iscomposing+xml", "<state>active</state>"} {

@@ -260,3 +260,56 @@ func (e *Endpoint) ChatEnd(chatID string) {
 		go cs.end(ch, true)
 	}
 }
+
+// ChatStart opens an MSRP chat from the XMPP side (RFC 7573 §4): an
+// INVITE with an MSRP offer (a=setup:actpass, RFC 6135) to c.To, from
+// c.From. It returns once the MSRP session is connected, with the chat's
+// id; a refused INVITE is a *StatusError.
+func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, error) {
+	cs := e.chats.Load()
+	if cs == nil {
+		return "", fmt.Errorf("%w: no chat support", ErrConfig)
+	}
+	ch := &chat{c: c}
+	ch.session = cs.msrp.NewSession(chatHandler{cs, ch}, chatAcceptTypes())
+	port := 0
+	if a, ok := cs.msrp.Addr().(*net.TCPAddr); ok {
+		port = a.Port
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	offer := msrp.BuildSDP(cs.host, binary.BigEndian.Uint64(id[:])>>2, 1, msrp.Media{
+		Port: port, Path: ch.session.LocalPath(), AcceptTypes: chatAcceptTypes(), Setup: msrp.SetupActPass,
+	})
+	callID := c.CallID
+	if callID == "" {
+		callID = msrp.NewSessionID() + "@sxgw"
+	}
+	d := translate.SIPDialog{CallID: callID, LocalTag: msrp.NewSessionID(), LocalURI: c.From, RemoteURI: c.To}
+	d, answer, err := e.Invite(ctx, d, offer, c.Subject, nil)
+	if err != nil {
+		ch.session.Close()
+		return "", err
+	}
+	media, _, err := msrp.ParseMedia(answer)
+	if err != nil || media.Port == 0 {
+		ch.session.Close()
+		bctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
+		defer cancel()
+		_, _ = e.Bye(bctx, d)
+		return "", &StatusError{Code: 488, Reason: "Not Acceptable Here"}
+	}
+	ch.dialog, ch.remote = d, media.Path
+	// RFC 6135 §4.1: the answerer's passive makes us connect; its active
+	// (or no a=setup, RFC 4975 §5.4) makes us wait for it.
+	ch.active = media.Setup == msrp.SetupPassive
+	ch.c.ID, ch.c.CallID = chatKey(d), d.CallID
+	cs.mu.Lock()
+	cs.byDialog[ch.c.ID] = ch
+	cs.mu.Unlock()
+	if err := ch.session.Connect(ctx, ch.remote, ch.active); err != nil {
+		go cs.end(ch, true)
+		return "", fmt.Errorf("sip: MSRP connection of a chat: %w", err)
+	}
+	return ch.c.ID, nil
+}

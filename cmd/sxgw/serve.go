@@ -133,6 +133,7 @@ func (a *app) start(ctx context.Context) error {
 	a.core, err = gateway.New(gateway.Options{
 		Domains:         a.cfg.Domains(),
 		ComponentDomain: componentDomain(a.cfg),
+		ChatMSRP:        a.cfg.MSRP.Chats,
 		Store:           a.store,
 		Registerer:      a.reg,
 		Logger:          a.log.With("component", "gateway"),

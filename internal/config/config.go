@@ -125,6 +125,9 @@ type MSRP struct {
 	// Host is the address put in MSRP URIs and SDP; empty: sip.contact_host,
 	// else the listener's address when it is specific.
 	Host string `toml:"host"`
+	// Chats makes XMPP chat messages to SIP users open MSRP chat sessions
+	// (RFC 7573); false sends them as SIP MESSAGE.
+	Chats bool `toml:"chats"`
 }
 
 // Admin is the [admin] table.
@@ -169,7 +172,7 @@ func Default() *Config {
 			Timeout: Duration{3 * time.Second},
 		},
 		Conference: Conference{Domain: "conference.example.com"},
-		MSRP:       MSRP{Listen: "0.0.0.0:2855"},
+		MSRP:       MSRP{Listen: "0.0.0.0:2855", Chats: true},
 		Admin:      Admin{Listen: "127.0.0.1:9090"},
 		Log:        Log{Level: LevelInfo, Format: FormatText},
 	}
