@@ -28,8 +28,8 @@ func (in msrpInbox) MSRPClosed(*msrp.Session, error)              {}
 // stacks opens an MSRP chat (RFC 7573 §5) with alice@xmpp.test through
 // sxgw: its messages reach alice as type='chat' with the Call-ID as
 // <thread/>, a 200 KiB message arrives whole after chunking, alice's reply
-// comes back over the same MSRP session, and the BYE reaches alice as the
-// gone chat state.
+// comes back over the same MSRP session, chat states cross both ways, and
+// the BYE reaches alice as the gone chat state.
 func TestChatMSRP(t *testing.T) {
 	f := startFederation(t)
 	alice := startXMPPClient(t, f.prosody, "alice")
@@ -109,6 +109,26 @@ func TestChatMSRP(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("alice's reply never came over MSRP")
+	}
+	// Chat states round trip (RFC 7573 §6): isComposing active -> composing,
+	// and alice's composing -> isComposing active over the same session.
+	composing := `<?xml version="1.0" encoding="UTF-8"?><isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing"><state>active</state><contenttype>text/plain</contenttype></isComposing>`
+	if _, err := sess.Send(ctx, "application/im-iscomposing+xml", []byte(composing), false, ""); err != nil {
+		t.Fatalf("SEND isComposing: %v", err)
+	}
+	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
+		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "<composing xmlns=\"http://jabber.org/protocol/chatstates\"")
+	}); err != nil {
+		t.Fatalf("isComposing did not reach alice as composing: %v", err)
+	}
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" type="chat"><composing xmlns="http://jabber.org/protocol/chatstates"/></message>`})
+	select {
+	case m := <-inbox:
+		if msrp.MediaType(m.ContentType) != "application/im-iscomposing+xml" || !strings.Contains(string(m.Body), "<state>active</state>") {
+			t.Errorf("alice's composing arrived as %s: %s", m.ContentType, m.Body)
+		}
+	case <-ctx.Done():
+		t.Fatal("alice's composing never came over MSRP")
 	}
 	if _, err := ua.Bye(ctx, d); err != nil {
 		t.Fatalf("BYE: %v", err)
