@@ -5,7 +5,6 @@ package interop
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/sxgw/sxgw/internal/dnstest"
+	"github.com/sxgw/sxgw/internal/testpeer"
 )
 
 // sxgwDomain is the domain the test sxgw serves; its conference service is
@@ -156,30 +156,11 @@ func (s *SXGW) start() {
 
 // ready is a waitFor condition: GET /readyz answers 200. Otherwise the error
 // carries the status and body (the failing checks).
-func (s *SXGW) ready(ctx context.Context) error {
-	status, body, err := s.get(ctx, "/readyz")
-	if err != nil {
-		return err
-	}
-	if status != http.StatusOK {
-		return fmt.Errorf("/readyz: %d %s", status, strings.TrimSpace(string(body)))
-	}
-	return nil
-}
+func (s *SXGW) ready(ctx context.Context) error { return testpeer.Ready(ctx, s.http, s.AdminURL) }
 
 // get fetches an admin path.
 func (s *SXGW) get(ctx context.Context, path string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.AdminURL+path, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	return resp.StatusCode, body, err
+	return testpeer.AdminGet(ctx, s.http, s.AdminURL, path)
 }
 
 // Ready reports whether /readyz answers 200, and the reason when not.

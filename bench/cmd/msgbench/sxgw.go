@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sxgw/sxgw/internal/testpeer"
 )
 
 // Domains of the benchmark.
@@ -119,29 +120,10 @@ func (s *sxgw) restart(ctx context.Context) error {
 	return s.start(ctx)
 }
 
-func (s *sxgw) ready(ctx context.Context) error {
-	status, body, err := s.get(ctx, "/readyz")
-	if err != nil {
-		return err
-	}
-	if status != http.StatusOK {
-		return fmt.Errorf("/readyz: %d %s", status, strings.TrimSpace(string(body)))
-	}
-	return nil
-}
+func (s *sxgw) ready(ctx context.Context) error { return testpeer.Ready(ctx, s.http, s.adminURL) }
 
 func (s *sxgw) get(ctx context.Context, path string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.adminURL+path, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	return resp.StatusCode, body, err
+	return testpeer.AdminGet(ctx, s.http, s.adminURL, path)
 }
 
 // counters scrapes /metrics and returns the sample values of the counters
