@@ -6,8 +6,10 @@ import (
 	"github.com/sxgw/sxgw/translate"
 )
 
-// Sessions (INVITE, RFC 3261 §13) are not translated yet: every INVITE is
-// refused with 488 Not Acceptable Here, and no dialog exists to ACK or BYE.
+// Calls (INVITEs without MSRP media, RFC 3261 §13) are not translated
+// yet: the SIP side handles MSRP chats itself and passes every other INVITE
+// here, where it is refused with 488 Not Acceptable Here; no such dialog
+// exists to ACK or BYE.
 
 // SIPInvite refuses the session.
 func (g *Gateway) SIPInvite(context.Context, translate.SIPInvite, func(int)) ([]byte, error) {

@@ -31,16 +31,17 @@ const (
 	ErrUnexpectedRequest     = "unexpected-request"
 )
 
-// errorTypes are the error types RFC 6120 §8.3.3 gives for each condition.
-var errorTypes = map[string]string{
-	ErrBadRequest: "modify", ErrConflict: "cancel", ErrFeatureNotImplemented: "cancel",
-	ErrForbidden: "auth", ErrGone: "cancel", ErrInternalServerError: "cancel",
-	ErrItemNotFound: "cancel", ErrJIDMalformed: "modify", ErrNotAcceptable: "modify",
-	ErrNotAllowed: "cancel", ErrNotAuthorized: "auth", ErrPolicyViolation: "modify",
-	ErrRecipientUnavailable: "wait", ErrRedirect: "modify", ErrRegistrationRequired: "auth",
-	ErrRemoteServerNotFound: "cancel", ErrRemoteServerTimeout: "wait",
-	ErrResourceConstraint: "wait", ErrServiceUnavailable: "cancel",
-	ErrSubscriptionRequired: "auth", ErrUndefinedCondition: "cancel", ErrUnexpectedRequest: "wait",
+// errorType is the error type RFC 6120 §8.3.3 gives for a condition.
+func errorType(cond string) string {
+	switch cond {
+	case ErrBadRequest, ErrJIDMalformed, ErrNotAcceptable, ErrPolicyViolation, ErrRedirect:
+		return "modify"
+	case ErrForbidden, ErrNotAuthorized, ErrRegistrationRequired, ErrSubscriptionRequired:
+		return "auth"
+	case ErrRecipientUnavailable, ErrRemoteServerTimeout, ErrResourceConstraint, ErrUnexpectedRequest:
+		return "wait"
+	}
+	return "cancel"
 }
 
 // StanzaError is a stanza-level error (RFC 6120 §8.3). Returned by the core
@@ -62,10 +63,7 @@ func (e *StanzaError) Error() string {
 func (e *StanzaError) element() *Element {
 	typ := e.Type
 	if typ == "" {
-		typ = errorTypes[e.Condition]
-		if typ == "" {
-			typ = "cancel"
-		}
+		typ = errorType(e.Condition)
 	}
 	el := NewElement(nsServer, "error", "type", typ, "by", e.By).Add(NewElement(nsStanzas, e.Condition))
 	if e.Text != "" {
