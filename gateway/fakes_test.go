@@ -40,20 +40,27 @@ func (f *fakeXMPP) SendPresence(_ context.Context, p translate.XMPPPresence) err
 // waitPresence waits for a presence stanza matching pred.
 func (f *fakeXMPP) waitPresence(t *testing.T, what string, pred func(translate.XMPPPresence) bool) translate.XMPPPresence {
 	t.Helper()
+	return waitIn(t, "no presence: "+what, &f.mu, &f.presences, f.changed, pred)
+}
+
+// waitIn waits up to five seconds for an element of *list (guarded by
+// mu, appended to with a signal on changed) matching pred.
+func waitIn[T any](t *testing.T, fail string, mu *sync.Mutex, list *[]T, changed chan struct{}, pred func(T) bool) T {
+	t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {
-		f.mu.Lock()
-		for _, p := range f.presences {
-			if pred(p) {
-				f.mu.Unlock()
-				return p
+		mu.Lock()
+		for _, v := range *list {
+			if pred(v) {
+				mu.Unlock()
+				return v
 			}
 		}
-		f.mu.Unlock()
+		mu.Unlock()
 		select {
-		case <-f.changed:
+		case <-changed:
 		case <-deadline:
-			t.Fatalf("no presence: %s", what)
+			t.Fatal(fail)
 		}
 	}
 }

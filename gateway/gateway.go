@@ -34,6 +34,18 @@ type Options struct {
 	// ChatMSRP makes XMPP chat messages to a SIP user open MSRP chat
 	// sessions (RFC 7573) instead of going as SIP MESSAGE.
 	ChatMSRP bool
+	// ConferenceDomain hosts the rooms (room@ConferenceDomain is both a
+	// MUC room and an MSRP chat room); "" hosts none.
+	ConferenceDomain string
+	// RoomHistory is how many messages a room keeps for newcomers
+	// (XEP-0045 §7.2.15); 0 means the default 20, negative none.
+	RoomHistory int
+	// PersistentRooms are rooms that exist without occupants and survive
+	// restarts.
+	PersistentRooms []string
+	// RoomStore keeps persistent rooms and their settings across
+	// restarts; nil keeps them in memory only.
+	RoomStore RoomStore
 	// Store keeps presence subscriptions across restarts; nil keeps them
 	// in memory only.
 	Store      SubscriptionStore
@@ -59,6 +71,7 @@ type Gateway struct {
 	known             *dedup // XMPP recipients that took a message without error
 	pres              *presence
 	chats             *chatTable
+	rooms             *roomTable
 	cseq              atomic.Uint32 // CSeq of MESSAGEs sent
 }
 
@@ -76,6 +89,10 @@ func New(o Options) (*Gateway, error) {
 	if o.MaxSIPBody <= 0 {
 		o.MaxSIPBody = 1300
 	}
+	if o.RoomHistory == 0 {
+		o.RoomHistory = 20
+	}
+	o.ConferenceDomain = strings.ToLower(o.ConferenceDomain)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -98,6 +115,7 @@ func New(o Options) (*Gateway, error) {
 		known:    newDedup(5*time.Minute, 1<<16),
 		pres:     newPresence(),
 		chats:    newChatTable(),
+		rooms:    newRoomTable(),
 	}
 	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:
 	// below 2**31).

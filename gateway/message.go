@@ -32,6 +32,12 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
 		return err
 	}
+	if g.isRoomDomain(to.Domainpart()) {
+		// RFC 7701 rooms are MSRP sessions; SIP MESSAGE is not one of
+		// their ways in.
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
+		return refuse(403, translate.CondNotAllowed, "join the room with an MSRP session (RFC 7701)")
+	}
 	// A request resent under a new transaction (failover, a forking
 	// proxy) is answered again, not delivered twice (RFC 3261 §8.2.2.2).
 	if !g.dedup.first(m.From+"\x00"+m.CallID+"\x00"+strconv.FormatUint(uint64(m.CSeq), 10), start) {
@@ -114,6 +120,15 @@ func (g *Gateway) sipAddresses(fromURI, targetURI string) (from, to jid.JID, err
 // §4, Table 1). Sending happens in order per conversation, after this
 // returns; a SIP failure comes back to the sender as a stanza error.
 func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) error {
+	if g.isRoomDomain(m.To.Domainpart()) {
+		if g.serves(m.From.Domainpart()) {
+			return refuse(0, translate.CondForbidden, "loop: sender is in a domain this gateway serves")
+		}
+		return g.roomMessage(ctx, m)
+	}
+	if m.DirectInvite != nil && g.isRoomDomain(m.DirectInvite.Room.Domainpart()) && m.Type != translate.TypeError {
+		return g.directInvite(m)
+	}
 	if m.Type == translate.TypeError {
 		// Whoever answers with an error is no longer known to accept
 		// messages: the next SIP sender waits the error window again.

@@ -31,6 +31,14 @@ type metrics struct {
 	notifies      *prometheus.CounterVec // result
 	lateErrors    prometheus.Counter
 	chats         prometheus.Gauge
+
+	rooms            prometheus.Gauge
+	occupants        *prometheus.GaugeVec   // side
+	roomMessages     *prometheus.CounterVec // side, kind
+	roomJoinFailures *prometheus.CounterVec // reason
+	roomInvites      *prometheus.CounterVec // side of the invitee
+	roomFanout       prometheus.Histogram
+	roomDrops        prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -64,6 +72,35 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lateErrors: f.NewCounter(prometheus.CounterOpts{
 			Name: "sxgw_gateway_late_errors_total",
 			Help: "XMPP errors for messages from SIP that came after the SIP sender was answered (or matched nothing).",
+		}),
+		rooms: f.NewGauge(prometheus.GaugeOpts{
+			Name: "sxgw_gateway_rooms",
+			Help: "Chat rooms hosted (XEP-0045 MUC rooms that are also RFC 7701 MSRP chat rooms).",
+		}),
+		occupants: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sxgw_gateway_room_occupants",
+			Help: "Room occupants, by side (xmpp: MUC occupants; sip: MSRP participants).",
+		}, []string{"side"}),
+		roomMessages: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_gateway_room_messages_total",
+			Help: "Messages sent into rooms, by the sender's side and kind (public, private).",
+		}, []string{"side", "kind"}),
+		roomJoinFailures: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_gateway_room_join_failures_total",
+			Help: "Refused room joins and nickname changes, by reason (conflict, bad-nick, forbidden, no-room).",
+		}, []string{"reason"}),
+		roomInvites: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_gateway_room_invitations_total",
+			Help: "Room invitations sent, by the invitee's side.",
+		}, []string{"side"}),
+		roomFanout: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sxgw_gateway_room_fanout_seconds",
+			Help:    "Time from a room message's arrival to its last copy handed to a transport.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}),
+		roomDrops: f.NewCounter(prometheus.CounterOpts{
+			Name: "sxgw_gateway_room_drops_total",
+			Help: "Room message copies or announcements not delivered (a participant's backlog full, a send failed, a room too busy).",
 		}),
 		notifies: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "sxgw_gateway_notifies_total",

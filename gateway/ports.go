@@ -44,3 +44,10 @@ type SubscriptionStore interface {
 	DeleteSubscription(ctx context.Context, id string) error
 	Subscriptions(ctx context.Context) ([]store.Subscription, error)
 }
+
+// RoomStore persists persistent rooms (internal/store satisfies it).
+type RoomStore interface {
+	PutRoom(ctx context.Context, r store.Room) error
+	DeleteRoom(ctx context.Context, name string) error
+	Rooms(ctx context.Context) ([]store.Room, error)
+}

@@ -32,6 +32,9 @@ func (g *Gateway) XMPPPresence(ctx context.Context, p translate.XMPPPresence) er
 	if g.serves(p.From.Domainpart()) {
 		return refuse(0, translate.CondForbidden, "loop: sender is in a domain this gateway serves")
 	}
+	if g.isRoomDomain(p.To.Domainpart()) {
+		return g.roomPresence(ctx, p)
+	}
 	ports, err := g.ports()
 	if err != nil {
 		return err
@@ -65,6 +68,9 @@ func presenceLabel(t string) string {
 
 // SIPSubscribe handles a SUBSCRIBE for presence of an XMPP user.
 func (g *Gateway) SIPSubscribe(ctx context.Context, s translate.SIPSubscribe) (int, func(), error) {
+	if strings.EqualFold(s.Event, conferenceEvent) {
+		return g.roomSubscribe(s)
+	}
 	ports, err := g.ports()
 	if err != nil {
 		return 0, nil, err
@@ -755,6 +761,9 @@ func (g *Gateway) forwardPIDF(ports *sides, sub *subscription, n translate.SIPNo
 // probed, at a bounded rate, to learn their presence again); XMPP
 // watchers' refreshes are scheduled from the stored expiry.
 func (g *Gateway) Resume(ctx context.Context) error {
+	if err := g.resumeRooms(ctx); err != nil {
+		return err
+	}
 	if g.o.Store == nil {
 		return nil
 	}

@@ -77,4 +77,7 @@ type SIPChat struct {
 	// CallID maps to the XMPP <thread/> (RFC 7573 §5, §6).
 	CallID  string
 	Subject string
+	// Room marks a session of an MSRP chat room (RFC 7701): From is the
+	// room URI when the room invites a SIP user.
+	Room bool
 }

@@ -19,8 +19,11 @@ type XMPPMessage struct {
 	Type     string // "" means normal
 	Lang     string // xml:lang
 	Subject  string
-	Body     string
-	Thread   string
+	// SubjectSet sends <subject/> even when Subject is empty: a room
+	// clears its subject, or ends a join with it (XEP-0045 §7.2.15).
+	SubjectSet bool
+	Body       string
+	Thread     string
 	// HTML is the XHTML-IM <body/> (XEP-0071) as serialized XML, if any.
 	HTML string
 	// ChatState is the XEP-0085 state: active, composing, paused,
@@ -35,6 +38,12 @@ type XMPPMessage struct {
 	DisplayedFor string
 	// OriginID is the XEP-0359 origin-id, kept for de-duplication.
 	OriginID string
+	// MUCUser carries invitations and status codes from or to a MUC
+	// room (XEP-0045 §7.8, §10); DirectInvite an XEP-0249 invitation;
+	// Delay the original time of replayed history (XEP-0203).
+	MUCUser      *MUCUser
+	DirectInvite *DirectInvite
+	Delay        *Delay
 	// Err is set on type='error' messages.
 	Err *StanzaError
 }
@@ -70,7 +79,11 @@ type XMPPPresence struct {
 	// Priority is meaningful when HasPriority (RFC 6121 §4.7.2.3).
 	Priority    int8
 	HasPriority bool
-	Err         *StanzaError
+	// MUCJoin is set when the presence enters a MUC room (XEP-0045
+	// §7.2); MUCUser on occupant presence a room sends (§7.2.3).
+	MUCJoin *MUCJoin
+	MUCUser *MUCUser
+	Err     *StanzaError
 }
 
 // SIPMessage is a SIP MESSAGE request (RFC 3428) as the gateway sees it:

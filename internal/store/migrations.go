@@ -22,5 +22,13 @@ func migrations() []string {
 			updated    INTEGER NOT NULL
 		);
 		CREATE INDEX subscriptions_pair ON subscriptions (watcher, presentity)`,
+		// 3: persistent chat rooms (XEP-0045 §10.1.3 persistentroom, RFC
+		// 7701 rooms hosted by sxgw) and their settings.
+		`CREATE TABLE rooms (
+			name     TEXT PRIMARY KEY,
+			subject  TEXT NOT NULL,
+			settings TEXT NOT NULL,
+			updated  INTEGER NOT NULL
+		)`,
 	}
 }

@@ -13,6 +13,10 @@ const ContentTypeConferenceInfo = "application/conference-info+xml"
 // §4.2).
 const nsConferenceInfo = "urn:ietf:params:xml:ns:conference-info"
 
+// nsXCON is the namespace of the XCON extensions (RFC 6501 §4), of which
+// the user's nickname attribute is used (RFC 7701 §7.4).
+const nsXCON = "urn:ietf:params:xml:ns:xcon-conference-info"
+
 // Element states of the partial notification mechanism (RFC 4575 §4.4).
 const (
 	ConferenceFull    = "full"
@@ -61,6 +65,9 @@ type ConferenceUsers struct {
 type ConferenceUser struct {
 	// Entity is the user's URI, the key among users (required).
 	Entity, State, DisplayText string
+	// Nickname is the xcon:nickname attribute (RFC 7701 §7.4, RFC 6501
+	// §4.6.5): the user's nickname in an MSRP chat room.
+	Nickname string
 	// AssociatedAORs are the URIs of <associated-aors> (§5.6.2); RFC 7702
 	// §5 maps an xmpp: one to the occupant's full JID.
 	AssociatedAORs []string
@@ -336,6 +343,11 @@ func (r confReader) user(se xml.StartElement) (ConferenceUser, error) {
 	if u.State, err = r.state(se); err != nil {
 		return u, err
 	}
+	for _, a := range se.Attr {
+		if a.Name.Space == nsXCON && a.Name.Local == "nickname" {
+			u.Nickname = a.Value
+		}
+	}
 	display := false
 	for {
 		c, ok, err := r.child()
@@ -540,6 +552,9 @@ func (ci *ConferenceInfo) Marshal() ([]byte, error) {
 	w := &xmlWriter{codec: codec, b: make([]byte, 0, 512)}
 	w.raw(xmlHeader)
 	w.raw(`<conference-info xmlns="` + nsConferenceInfo + `"`)
+	if ci.hasNicknames() {
+		w.raw(` xmlns:xcon="` + nsXCON + `"`)
+	}
 	w.attr("entity", ci.Entity)
 	w.attr("state", ci.State)
 	w.raw(` version="` + strconv.FormatUint(uint64(ci.Version), 10) + `">` + "\n")
@@ -577,6 +592,20 @@ func (ci *ConferenceInfo) Marshal() ([]byte, error) {
 	return w.result()
 }
 
+// hasNicknames reports whether a user carries an xcon:nickname (the
+// namespace is then declared on the root).
+func (ci *ConferenceInfo) hasNicknames() bool {
+	if ci.Users == nil {
+		return false
+	}
+	for i := range ci.Users.Users {
+		if ci.Users.Users[i].Nickname != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func marshalUser(w *xmlWriter, u *ConferenceUser, before []ConferenceUser) error {
 	const codec = "conference-info"
 	if u.Entity == "" {
@@ -594,6 +623,9 @@ func marshalUser(w *xmlWriter, u *ConferenceUser, before []ConferenceUser) error
 	w.attr("entity", u.Entity)
 	if err := stateAttr(w, codec, u.State); err != nil {
 		return err
+	}
+	if u.Nickname != "" {
+		w.attr("xcon:nickname", u.Nickname)
 	}
 	w.raw(">")
 	optElem(w, "display-text", u.DisplayText)

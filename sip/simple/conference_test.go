@@ -220,3 +220,40 @@ func TestConferenceInfoMarshalInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestConferenceNicknameRoundTrip: the RFC 7701 §9.6 (Figure 7) users
+// keep their xcon:nickname through parsing and marshalling.
+func TestConferenceNicknameRoundTrip(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-8"?>
+<conference-info xmlns="urn:ietf:params:xml:ns:conference-info"
+ xmlns:xcon="urn:ietf:params:xml:ns:xcon-conference-info"
+ entity="sip:chatroom22@chat.example.com" state="full" version="1">
+ <conference-description><subject>MSRP nickname example</subject></conference-description>
+ <users>
+  <user entity="sip:bob@example.com" state="full" xcon:nickname="Dopey Donkey"><display-text>Bob Hoskins</display-text></user>
+  <user entity="sip:alice@atlanta.example.com" state="full" xcon:nickname="Alice the great"><display-text>Alice Kay</display-text></user>
+ </users>
+</conference-info>`
+	ci, err := ParseConferenceInfo([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ci.Users.Users[1].Nickname; got != "Alice the great" {
+		t.Fatalf("nickname = %q", got)
+	}
+	b, err := ci.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `xmlns:xcon="urn:ietf:params:xml:ns:xcon-conference-info"`) ||
+		!strings.Contains(string(b), `xcon:nickname="Dopey Donkey"`) {
+		t.Fatalf("marshalled without nicknames:\n%s", b)
+	}
+	again, err := ParseConferenceInfo(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Users.Users[0].Nickname != "Dopey Donkey" || again.Users.Users[1].DisplayText != "Alice Kay" {
+		t.Fatalf("round trip lost data: %+v", again.Users.Users)
+	}
+}
