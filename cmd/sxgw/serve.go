@@ -131,12 +131,16 @@ func (a *app) start(ctx context.Context) error {
 	}
 
 	a.core, err = gateway.New(gateway.Options{
-		Domains:         a.cfg.Domains(),
-		ComponentDomain: componentDomain(a.cfg),
-		ChatMSRP:        a.cfg.MSRP.Chats,
-		Store:           a.store,
-		Registerer:      a.reg,
-		Logger:          a.log.With("component", "gateway"),
+		Domains:          a.cfg.Domains(),
+		ComponentDomain:  componentDomain(a.cfg),
+		ChatMSRP:         a.cfg.MSRP.Chats,
+		ConferenceDomain: a.cfg.ConferenceDomain(),
+		RoomHistory:      roomHistory(a.cfg.Conference.History),
+		PersistentRooms:  a.cfg.Conference.Rooms,
+		RoomStore:        a.store,
+		Store:            a.store,
+		Registerer:       a.reg,
+		Logger:           a.log.With("component", "gateway"),
 	})
 	if err != nil {
 		return err
@@ -330,6 +334,15 @@ func (a *app) close(force <-chan struct{}) bool {
 		}
 	})
 	return finished && errors.Join(errs...) == nil
+}
+
+// roomHistory maps conference.history (0: none) to the gateway's option
+// (0: the default, negative: none).
+func roomHistory(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // msrpHost is the address put in MSRP URIs and SDP: msrp.host, else

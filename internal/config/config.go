@@ -111,6 +111,11 @@ type Conference struct {
 	// Domain hosts the rooms: room@Domain is both a MUC room and an MSRP
 	// chat room.
 	Domain string `toml:"domain"`
+	// History is how many messages a room replays to newcomers
+	// (XEP-0045 §7.2.15); 0 keeps none.
+	History int `toml:"history"`
+	// Rooms are persistent rooms by name (the localpart of the room JID).
+	Rooms []string `toml:"rooms"`
 }
 
 // Store is the [store] table.
@@ -171,7 +176,7 @@ func Default() *Config {
 		DNS: DNS{
 			Timeout: Duration{3 * time.Second},
 		},
-		Conference: Conference{Domain: "conference.example.com"},
+		Conference: Conference{Domain: "conference.example.com", History: 20, Rooms: []string{}},
 		MSRP:       MSRP{Listen: "0.0.0.0:2855", Chats: true},
 		Admin:      Admin{Listen: "127.0.0.1:9090"},
 		Log:        Log{Level: LevelInfo, Format: FormatText},

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"mellium.im/xmpp/jid"
 )
 
 // Limits enforced by Validate.
@@ -230,6 +232,12 @@ func (c *Config) validateConference(v *validator) {
 	}
 	if c.XMPP.Mode == ModeComponent && strings.EqualFold(d, c.XMPP.Component.Domain) {
 		v.add("conference.domain", "%q is also xmpp.component.domain: rooms need a domain of their own", d)
+	}
+	v.intRange("conference.history", c.Conference.History, 0, 1000)
+	for i, r := range c.Conference.Rooms {
+		if _, err := jid.New(r, d, ""); err != nil || r == "" || strings.ContainsAny(r, "@/") {
+			v.add(fmt.Sprintf("conference.rooms[%d]", i), "%q is not a room name (the localpart of a JID)", r)
+		}
 	}
 }
 
