@@ -20,7 +20,7 @@ const (
 	RoleNone        = "none"
 )
 
-// MUC status codes sxgw sends (XEP-0045 §15.6.2 registry).
+// MUC status codes sxgw sends (XEP-0045 §12 and its Status Codes Registry).
 const (
 	StatusNonAnonymous = 100 // any occupant may see real JIDs
 	StatusSelf         = 110 // the presence is about the recipient

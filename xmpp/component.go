@@ -44,16 +44,16 @@ func NewComponent(o Options, server, secret string) (*Component, error) {
 	if server == "" || secret == "" {
 		return nil, fmt.Errorf("xmpp: component needs a server and a secret: %w", ErrConfig)
 	}
+	if err := o.checkDomains(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Component{
 		o: o, server: server, secret: secret, domain: strings.ToLower(o.Domains[0]),
 		m: newMetrics(o.Registerer), log: o.Logger, queue: make(chan *Element, o.QueueSize),
 		ctx: ctx, cancel: cancel,
 	}
-	c.rt = &router{
-		domains: o.Domains, features: o.Features, version: o.Version, handler: o.Handler,
-		send: c.Send, pending: newTracker(), m: c.m, log: o.Logger,
-	}
+	c.rt = newRouter(&c.o, c.Send, c.m)
 	return c, nil
 }
 
@@ -89,17 +89,17 @@ func (c *Component) setConnected(v bool) {
 	}
 }
 
-// Send queues a stanza from the component domain. Stanzas to the
-// component domain itself are handled locally.
+// Send queues a stanza from the component domain (or a room domain).
+// Stanzas to those domains are handled locally.
 func (c *Component) Send(ctx context.Context, st *Element) error {
 	from, to := domainOf(st.Get("from")), domainOf(st.Get("to"))
-	if !strings.EqualFold(from, c.domain) {
+	if !c.rt.serves(from) {
 		return &StanzaError{Condition: ErrNotAllowed, Text: "from is not the component domain"}
 	}
 	if to == "" {
 		return &StanzaError{Condition: ErrJIDMalformed, Text: "no to address"}
 	}
-	if strings.EqualFold(to, c.domain) {
+	if c.rt.serves(to) {
 		c.rt.route(ctx, st)
 		return nil
 	}
@@ -250,7 +250,7 @@ func (c *Component) readLoop(x *xconn) error {
 				return streamErr(CondUnsupportedStanzaType, el.Name.Local)
 			}
 			toServerNS(el)
-			if !strings.EqualFold(domainOf(el.Get("to")), c.domain) {
+			if !c.rt.serves(domainOf(el.Get("to"))) {
 				return streamErr(CondHostUnknown, "stanza not for the component domain")
 			}
 			c.rt.route(c.ctx, el)

@@ -17,11 +17,52 @@ type Inbound interface {
 	XMPPPresence(ctx context.Context, p translate.XMPPPresence) error
 }
 
+// RoomInbound is what the XMPP side needs from a core that hosts MUC
+// rooms (XEP-0045) on Options.RoomDomains: the IQs addressed to the room
+// service, a room or an occupant. It is optional: when the Inbound given
+// to NewInboundHandler (or a Handler itself) implements it, the package
+// decodes those IQs, calls it and encodes the answer; otherwise they get
+// service-unavailable. Errors are answered as for Inbound.
+type RoomInbound interface {
+	// XMPPDisco answers disco#info or disco#items (XEP-0030 §3, §4)
+	// addressed to a room domain, a room or an occupant (XEP-0045 §6).
+	XMPPDisco(ctx context.Context, q translate.DiscoQuery) (translate.DiscoResult, error)
+	// XMPPMUCAdmin lists (get: the voice, ban, member or moderator list,
+	// XEP-0045 §8.5, §9.2, §9.5, §9.8) or changes (set: kick, ban,
+	// grants, §8, §9) roles and affiliations; the items it returns answer
+	// a get and are ignored for a set.
+	XMPPMUCAdmin(ctx context.Context, a translate.MUCAdmin) ([]translate.MUCItem, error)
+	// XMPPMUCOwner returns the room's current configuration for a get
+	// (XEP-0045 §10.2), field var to values, which this package sends as
+	// a muc#roomconfig form; for a set (submit, cancel, destroy) the
+	// values are ignored.
+	XMPPMUCOwner(ctx context.Context, o translate.MUCOwner) (map[string][]string, error)
+}
+
 // NewInboundHandler adapts the core's Inbound to a Handler: it decodes
-// stanzas into translate values and answers IQs nobody handles.
+// stanzas into translate values and answers IQs nobody handles. When in
+// also implements RoomInbound, room IQs go to it.
 func NewInboundHandler(in Inbound) Handler { return inboundHandler{in} }
 
 type inboundHandler struct{ in Inbound }
+
+// roomInbound returns the core's RoomInbound, if it has one.
+func (h inboundHandler) roomInbound() RoomInbound {
+	ri, _ := h.in.(RoomInbound)
+	return ri
+}
+
+// roomsOf finds the RoomInbound behind a Handler: the Handler itself, or
+// the core an inbound handler wraps; nil when there is none.
+func roomsOf(h Handler) RoomInbound {
+	switch v := h.(type) {
+	case RoomInbound:
+		return v
+	case interface{ roomInbound() RoomInbound }:
+		return v.roomInbound()
+	}
+	return nil
+}
 
 func (h inboundHandler) XMPPStanza(ctx context.Context, st *Element) error {
 	switch st.Name.Local {

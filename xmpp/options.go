@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +28,15 @@ type Resolver interface {
 type Options struct {
 	// Domains are the XMPP domains we serve.
 	Domains []string
+	// RoomDomains are MUC service domains the core hosts rooms on
+	// (conference.example.com, XEP-0045). They are served like Domains
+	// (dialback, from and to checks, stanzas to the Handler), except that
+	// disco and muc#admin/muc#owner IQs to them go to the core's
+	// RoomInbound instead of being answered here; ping and version on
+	// the bare domain still are. In component mode the XMPP server must
+	// route them over the component connection too (a component serving
+	// several hosts).
+	RoomDomains []string
 	// Listen is the s2s listener address ("0.0.0.0:5269").
 	Listen string
 	// TLSConfig holds our certificate, used when we accept STARTTLS and
@@ -69,6 +81,22 @@ type Options struct {
 // *StanzaError (or any error) is sent back to the stanza's sender.
 type Handler interface {
 	XMPPStanza(ctx context.Context, st *Element) error
+}
+
+// checkDomains refuses empty, repeated or overlapping served domains.
+func (o *Options) checkDomains() error {
+	seen := make(map[string]bool, len(o.Domains)+len(o.RoomDomains))
+	for _, d := range slices.Concat(o.Domains, o.RoomDomains) {
+		k := strings.ToLower(d)
+		if k == "" || strings.ContainsAny(k, "@/") {
+			return fmt.Errorf("xmpp: bad served domain %q: %w", d, ErrConfig)
+		}
+		if seen[k] {
+			return fmt.Errorf("xmpp: domain %q listed twice: %w", d, ErrConfig)
+		}
+		seen[k] = true
+	}
+	return nil
 }
 
 func (o *Options) defaults() {

@@ -13,20 +13,40 @@ import (
 // deployments: it answers what concerns the gateway as an XMPP entity and
 // hands the rest to the core.
 type router struct {
-	domains  []string
-	features []string
-	version  string
-	handler  Handler
-	send     func(ctx context.Context, st *Element) error
-	pending  *tracker
-	m        *metrics
-	log      *slog.Logger
+	domains []string
+	// roomDomains host MUC rooms: served like domains, but their disco
+	// and MUC IQs go to rooms (roomiq.go).
+	roomDomains []string
+	rooms       RoomInbound
+	features    []string
+	version     string
+	handler     Handler
+	send        func(ctx context.Context, st *Element) error
+	pending     *tracker
+	m           *metrics
+	log         *slog.Logger
+}
+
+// newRouter returns the router for the options, sending with send.
+func newRouter(o *Options, send func(ctx context.Context, st *Element) error, m *metrics) *router {
+	return &router{
+		domains: o.Domains, roomDomains: o.RoomDomains, rooms: roomsOf(o.Handler),
+		features: o.Features, version: o.Version, handler: o.Handler,
+		send: send, pending: newTracker(), m: m, log: o.Logger,
+	}
 }
 
 // serves reports whether domain is one of ours (case-insensitive, RFC 7622 §3.2).
 func (r *router) serves(domain string) bool {
-	for _, d := range r.domains {
-		if strings.EqualFold(d, domain) {
+	return containsFold(r.domains, domain) || containsFold(r.roomDomains, domain)
+}
+
+// isRoomDomain reports whether domain is one of the room domains.
+func (r *router) isRoomDomain(domain string) bool { return containsFold(r.roomDomains, domain) }
+
+func containsFold(list []string, s string) bool {
+	for _, d := range list {
+		if strings.EqualFold(d, s) {
 			return true
 		}
 	}
@@ -44,7 +64,7 @@ func (r *router) route(ctx context.Context, st *Element) {
 				return
 			}
 		case "get", "set":
-			if r.local(ctx, st) {
+			if r.local(ctx, st) || r.roomIQ(ctx, st) {
 				return
 			}
 		default:
@@ -86,6 +106,7 @@ func (r *router) reply(ctx context.Context, st *Element, serr *StanzaError) {
 
 // local answers IQs addressed to a served domain itself (no localpart or
 // resourcepart): disco (XEP-0030), version (XEP-0092), ping (XEP-0199).
+// A room domain's disco is left to the core (roomIQ).
 func (r *router) local(ctx context.Context, st *Element) bool {
 	to := st.Get("to")
 	if strings.ContainsAny(to, "@/") {
@@ -97,20 +118,21 @@ func (r *router) local(ctx context.Context, st *Element) bool {
 		return true
 	}
 	get := st.Get("type") == "get"
+	disco := get && !r.isRoomDomain(domainOf(to))
 	var res *Element
 	switch {
-	case get && payload.Name.Space == nsDiscoInfo && payload.Name.Local == "query":
+	case disco && payload.Name.Space == nsDiscoInfo && payload.Name.Local == "query":
 		if payload.Get("node") != "" {
 			r.reply(ctx, st, &StanzaError{Condition: ErrItemNotFound})
 			return true
 		}
 		res = r.discoInfo()
-	case get && payload.Name.Space == nsDiscoItem && payload.Name.Local == "query":
+	case disco && payload.Name.Space == nsDiscoItem && payload.Name.Local == "query":
 		if payload.Get("node") != "" {
 			r.reply(ctx, st, &StanzaError{Condition: ErrItemNotFound})
 			return true
 		}
-		res = NewElement(nsDiscoItem, "query")
+		res = r.discoItems(to)
 	case get && payload.Name.Space == nsVersion && payload.Name.Local == "query":
 		res = NewElement(nsVersion, "query").Add(
 			NewElement(nsVersion, "name").AddText("sxgw"),
@@ -119,13 +141,7 @@ func (r *router) local(ctx context.Context, st *Element) bool {
 	default:
 		return false
 	}
-	out := NewElement(st.Name.Space, "iq", "from", to, "to", st.Get("from"), "id", st.Get("id"), "type", "result")
-	if res != nil {
-		out.Add(res)
-	}
-	if err := r.send(ctx, out); err != nil {
-		r.log.Debug("iq result not sent", "err", err)
-	}
+	r.result(ctx, st, res)
 	return true
 }
 
@@ -145,6 +161,30 @@ func (r *router) discoInfo() *Element {
 		q.Add(NewElement(nsDiscoInfo, "feature", "var", f))
 	}
 	return q
+}
+
+// discoItems is the XEP-0030 §4.1 answer for a served domain: the room
+// domains under it, so that clients find the MUC service (XEP-0045 §6.1).
+func (r *router) discoItems(domain string) *Element {
+	q := NewElement(nsDiscoItem, "query")
+	suffix := "." + strings.ToLower(domain)
+	for _, d := range r.roomDomains {
+		if strings.HasSuffix(strings.ToLower(d), suffix) {
+			q.Add(NewElement(nsDiscoItem, "item", "jid", d))
+		}
+	}
+	return q
+}
+
+// result sends the IQ result to st with payload res (none when nil).
+func (r *router) result(ctx context.Context, st, res *Element) {
+	out := NewElement(st.Name.Space, "iq", "from", st.Get("to"), "to", st.Get("from"), "id", st.Get("id"), "type", "result")
+	if res != nil {
+		out.Add(res)
+	}
+	if err := r.send(ctx, out); err != nil {
+		r.log.Debug("iq result not sent", "err", err)
+	}
 }
 
 // tracker matches IQ results and errors to the requests we sent.

@@ -49,6 +49,9 @@ func NewS2S(o Options) (*S2S, error) {
 	if len(o.Domains) == 0 {
 		return nil, fmt.Errorf("xmpp: no domains to serve: %w", ErrConfig)
 	}
+	if err := o.checkDomains(); err != nil {
+		return nil, err
+	}
 	if o.TLSConfig == nil || len(o.TLSConfig.Certificates) == 0 && o.TLSConfig.GetCertificate == nil {
 		return nil, fmt.Errorf("xmpp: a TLS certificate is required: %w", ErrConfig)
 	}
@@ -65,10 +68,7 @@ func NewS2S(o Options) (*S2S, error) {
 		links: make(map[linkKey]*outLink), inbound: make(map[*inStream]struct{}),
 		linkIdle: linkIdleDefault, maxVerifying: maxVerificationsDefault, in: newInLimits(),
 	}
-	s.rt = &router{
-		domains: o.Domains, features: o.Features, version: o.Version, handler: o.Handler,
-		send: s.Send, pending: newTracker(), m: m, log: o.Logger,
-	}
+	s.rt = newRouter(&o, s.Send, m)
 	return s, nil
 }
 

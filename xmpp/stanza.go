@@ -64,6 +64,27 @@ func pickText(el *Element, local, want string) string {
 	return first
 }
 
+// xhtmlBody returns the XHTML <body/> of an XHTML-IM wrapper in the
+// language want (or without xml:lang), else the first: the wrapper holds
+// one per language, as the message holds one <body/> per language
+// (XEP-0071 §5, §8 rule 4), and pickText chose the plain one the same way.
+func xhtmlBody(html *Element, want string) *Element {
+	var first *Element
+	for _, n := range html.Nodes {
+		c := n.El
+		if c == nil || c.Name.Space != nsXHTML || c.Name.Local != "body" {
+			continue
+		}
+		if l := lang(c); l == "" || strings.EqualFold(l, want) {
+			return c
+		}
+		if first == nil {
+			first = c
+		}
+	}
+	return first
+}
+
 // DecodeMessage reads a message stanza into a translate value.
 func DecodeMessage(el *Element) (translate.XMPPMessage, error) {
 	from, to, err := addresses(el)
@@ -73,6 +94,8 @@ func DecodeMessage(el *Element) (translate.XMPPMessage, error) {
 	m := translate.XMPPMessage{From: from, To: to, ID: el.Get("id"), Type: el.Get("type"), Lang: lang(el)}
 	m.Body = pickText(el, "body", m.Lang)
 	m.Subject = pickText(el, "subject", m.Lang)
+	// An empty <subject/> matters in a room (XEP-0045 §7.2.15, §8.1).
+	m.SubjectSet = el.Child(el.Name.Space, "subject") != nil
 	m.Thread = pickText(el, "thread", m.Lang)
 	for _, n := range el.Nodes {
 		c := n.El
@@ -104,12 +127,20 @@ func DecodeMessage(el *Element) (translate.XMPPMessage, error) {
 				m.OriginID = c.Get("id")
 			}
 		case nsXHTMLIM:
-			if b := c.Child(nsXHTML, "body"); b != nil && c.Name.Local == "html" {
+			if b := xhtmlBody(c, m.Lang); b != nil && c.Name.Local == "html" {
 				var sb strings.Builder
 				b.appendTo(&sb, "")
 				m.HTML = sb.String()
 			}
 		}
+	}
+	if err := decodeMUCMessage(el, &m); err != nil {
+		// An error stanza is never answered (RFC 6120 §8.3.1): deliver
+		// it without the parts that do not parse.
+		if m.Type != translate.TypeError {
+			return m, err
+		}
+		m.MUCUser, m.DirectInvite, m.Delay = nil, nil, nil
 	}
 	if m.Type == translate.TypeError {
 		m.Err = valueError(ParseStanzaError(el))
@@ -125,6 +156,8 @@ func EncodeMessage(m translate.XMPPMessage) (*Element, error) {
 	}
 	if m.Subject != "" {
 		el.Add(NewElement(nsServer, "subject").AddText(m.Subject))
+	} else if m.SubjectSet {
+		el.Add(NewElement(nsServer, "subject"))
 	}
 	if m.Body != "" {
 		el.Add(NewElement(nsServer, "body").AddText(m.Body))
@@ -157,6 +190,7 @@ func EncodeMessage(m translate.XMPPMessage) (*Element, error) {
 	if m.OriginID != "" {
 		el.Add(NewElement(nsSID, "origin-id", "id", m.OriginID))
 	}
+	encodeMUCMessage(el, &m)
 	if m.Err != nil {
 		el.Add(stanzaErrorOf(m.Err).element())
 	}
@@ -191,6 +225,12 @@ func DecodePresence(el *Element) (translate.XMPPPresence, error) {
 		}
 		p.Priority, p.HasPriority = int8(v), true
 	}
+	if err := decodeMUCPresence(el, &p); err != nil {
+		if p.Type != translate.PresenceError {
+			return p, err
+		}
+		p.MUCJoin, p.MUCUser = nil, nil
+	}
 	if p.Type == translate.PresenceError {
 		p.Err = valueError(ParseStanzaError(el))
 	}
@@ -212,6 +252,7 @@ func EncodePresence(p translate.XMPPPresence) *Element {
 	if p.HasPriority {
 		el.Add(NewElement(nsServer, "priority").AddText(strconv.Itoa(int(p.Priority))))
 	}
+	encodeMUCPresence(el, &p)
 	if p.Err != nil {
 		el.Add(stanzaErrorOf(p.Err).element())
 	}

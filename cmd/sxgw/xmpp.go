@@ -42,6 +42,8 @@ func startXMPP(ctx context.Context, a *app) error {
 		return err
 	}
 	o.Domains = a.cfg.Domains()
+	// The rooms' MUC face (XEP-0045): peers reach conference.domain here.
+	o.RoomDomains = []string{a.cfg.ConferenceDomain()}
 	o.DialbackSecret = secret
 	o.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*a.xmppCert}, MinVersion: tls.VersionTLS12}
 	var s *xmpp.S2S
