@@ -37,34 +37,57 @@ func chatAcceptTypes() []string {
 }
 
 // chats is the chat layer: it takes INVITEs whose SDP offers MSRP media
-// and runs them as MSRP sessions, and passes every other INVITE on.
+// and runs them as MSRP sessions, one-to-one chats or chat room
+// sessions (room.go), and passes every other INVITE on.
 type chats struct {
 	e    *Endpoint
 	in   ChatInbound
 	msrp *msrp.Endpoint
 	host string
+	// confDomain is Options.ConferenceDomain; rooms is the core's room
+	// side, nil when rooms are off (no conference domain, or a core
+	// without RoomInbound).
+	confDomain string
+	rooms      RoomInbound
 
 	mu       sync.Mutex
-	byDialog map[string]*chat // Call-ID + local tag
+	byDialog map[string]*chat  // Call-ID + local tag
+	joining  map[string]string // room INVITEs being answered: Call-ID + From tag -> display name
 }
 
-// chat is one MSRP chat session.
+// chat is one MSRP session: a one-to-one chat, or with room set a
+// participant's session in a chat room.
 type chat struct {
 	c       translate.SIPChat
-	dialog  translate.SIPDialog
+	dialog  translate.SIPDialog // guarded by chats.mu once registered
 	session *msrp.Session
 	remote  msrp.Path
 	active  bool // we connect (the offer said passive)
 	ended   bool
+	room    *roomSession
 }
 
 // ServeChats installs INVITE handling with MSRP chat sessions (RFC 7573)
 // on top of ServeInvites: INVITEs offering MSRP media become chats carried
 // by m; others go to in.SIPInvite. host is the address put in SDP.
+//
+// With Options.ConferenceDomain set, an INVITE offering MSRP to a URI of
+// that domain joins a chat room (RFC 7701 §5.2) when in also implements
+// RoomInbound, and gets 404 otherwise; REFER to rooms is then served too
+// (RFC 4579 §5.5, §5.11). See RoomInbound.
 func (e *Endpoint) ServeChats(in ChatInbound, m *msrp.Endpoint, host string) {
-	c := &chats{e: e, in: in, msrp: m, host: host, byDialog: make(map[string]*chat)}
+	c := &chats{
+		e: e, in: in, msrp: m, host: host, confDomain: e.o.ConferenceDomain,
+		byDialog: make(map[string]*chat), joining: make(map[string]string),
+	}
+	if ri, ok := in.(RoomInbound); ok && c.confDomain != "" {
+		c.rooms = ri
+	}
 	e.chats.Store(c)
 	e.ServeInvites(c, nil)
+	if c.rooms != nil {
+		c.serveRooms()
+	}
 }
 
 func chatKey(d translate.SIPDialog) string { return d.CallID + "\x00" + d.LocalTag }
@@ -82,11 +105,18 @@ func (cs *chats) SIPInvite(ctx context.Context, inv translate.SIPInvite, progres
 		// A re-INVITE of a chat: keep the session, answer the same way.
 		cs.mu.Lock()
 		ch := cs.byDialog[chatKey(inv.Dialog)]
+		if ch != nil && inv.Dialog.RemoteTarget != "" {
+			// RFC 3261 §12.2.2: a re-INVITE refreshes the remote target.
+			ch.dialog.RemoteTarget = inv.Dialog.RemoteTarget
+		}
 		cs.mu.Unlock()
 		if ch == nil {
 			return nil, &StatusError{Code: 481, Reason: "Call/Transaction Does Not Exist"}
 		}
 		return cs.answer(inv.SDP, idx, ch)
+	}
+	if cs.isRoomHost(inv.RequestURI) {
+		return cs.join(ctx, inv, media, idx)
 	}
 	c := translate.SIPChat{ID: chatKey(inv.Dialog), From: inv.Dialog.RemoteURI, To: inv.RequestURI, CallID: inv.Dialog.CallID, Subject: inv.Subject}
 	if err := cs.in.SIPChatStart(ctx, c); err != nil {
@@ -94,29 +124,53 @@ func (cs *chats) SIPInvite(ctx context.Context, inv translate.SIPInvite, progres
 	}
 	ch := &chat{c: c, dialog: inv.Dialog, remote: media.Path, active: media.Setup == msrp.SetupPassive}
 	ch.session = cs.msrp.NewSession(chatHandler{cs, ch}, chatAcceptTypes())
+	return cs.register(ch, inv.SDP, idx)
+}
+
+// register records a new session accepted by the core and answers its
+// offer; if no answer can be built the session is ended at once (the
+// INVITE then fails and the core is told).
+func (cs *chats) register(ch *chat, offer []byte, idx int) ([]byte, error) {
 	cs.mu.Lock()
-	cs.byDialog[c.ID] = ch
+	cs.byDialog[ch.c.ID] = ch
 	cs.mu.Unlock()
-	return cs.answer(inv.SDP, idx, ch)
+	answer, err := cs.answer(offer, idx, ch)
+	if err != nil {
+		cs.end(ch, false)
+		return nil, &StatusError{Code: 488, Reason: "Not Acceptable Here"}
+	}
+	return answer, nil
 }
 
 // answer builds the SDP answer: our path, passive unless the offerer
-// insists on listening (RFC 6135 §4.1: answer passive to active/actpass).
+// insists on listening (RFC 6135 §4.1: answer passive to active/actpass);
+// for a room session the room's types and a=chatroom (RFC 7701 §5.2, §8).
 func (cs *chats) answer(offer []byte, idx int, ch *chat) ([]byte, error) {
 	setup := msrp.SetupPassive
 	if ch.active {
 		setup = msrp.SetupActive
 	}
-	port := 0
-	if a, ok := cs.msrp.Addr().(*net.TCPAddr); ok {
-		port = a.Port
+	m := msrp.Media{Port: cs.port(), Path: ch.session.LocalPath(), AcceptTypes: chatAcceptTypes(), Setup: setup}
+	if ch.room != nil {
+		ch.room.describe(&m)
 	}
+	return msrp.AnswerSDP(offer, idx, cs.host, sdpSessionID(), 1, m)
+}
+
+// port is the MSRP listener's port, for m= lines.
+func (cs *chats) port() int {
+	if a, ok := cs.msrp.Addr().(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
+
+// sdpSessionID is a random o= session id (RFC 4566 §5.2), below 2**62 so
+// that it stays a positive 63-bit number.
+func sdpSessionID() uint64 {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	sid := binary.BigEndian.Uint64(id[:]) >> 2
-	return msrp.AnswerSDP(offer, idx, cs.host, sid, 1, msrp.Media{
-		Port: port, Path: ch.session.LocalPath(), AcceptTypes: chatAcceptTypes(), Setup: setup,
-	})
+	return binary.BigEndian.Uint64(id[:]) >> 2
 }
 
 // SIPAck: the chat's SIP side is up; bind the MSRP session.
@@ -163,7 +217,13 @@ func (cs *chats) end(ch *chat, bye bool) {
 	d := ch.dialog
 	cs.mu.Unlock()
 	ch.session.Close()
-	cs.in.SIPChatEnd(context.Background(), ch.c)
+	if ch.room != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), coreTimeout)
+		cs.rooms.SIPRoomLeave(ctx, ch.c.ID)
+		cancel()
+	} else {
+		cs.in.SIPChatEnd(context.Background(), ch.c)
+	}
 	if bye {
 		ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
 		defer cancel()
@@ -197,15 +257,22 @@ func (h chatHandler) MSRPMessage(s *msrp.Session, m *msrp.Message) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), coreTimeout)
 	defer cancel()
-	err := h.cs.in.SIPChatMessage(ctx, h.ch.c, sm)
+	var err error
+	if r := h.ch.room; r != nil {
+		// RFC 7701 §6: from the participant to the room; the CPIM
+		// wrapper inside says whether it is private.
+		sm.From, sm.To, sm.RequestURI = r.participant, r.uri, r.uri
+		err = h.cs.rooms.SIPRoomMessage(ctx, h.ch.c.ID, sm)
+	} else {
+		err = h.cs.in.SIPChatMessage(ctx, h.ch.c, sm)
+	}
 	if m.WantsSuccessReport() && err == nil {
 		// Receipts map to REPORTs (RFC 7573 §7); without an XMPP receipt
 		// mechanism known here, the message counts as delivered once the
 		// core took it.
 		_ = s.Report(ctx, m, msrp.StatusOK)
 	} else if err != nil {
-		code, _ := statusOf(err)
-		_ = s.Report(ctx, m, code)
+		_ = s.Report(ctx, m, msrpStatus(err))
 	}
 }
 
@@ -216,7 +283,9 @@ func (h chatHandler) MSRPClosed(_ *msrp.Session, err error) {
 	h.cs.end(h.ch, true)
 }
 
-// ChatSend sends a message into a chat (RFC 7573 §5: XMPP -> MSRP SEND).
+// ChatSend sends a message into a chat (RFC 7573 §5: XMPP -> MSRP SEND)
+// or into a room session (RFC 7701 §6: the core's message/cpim copy for
+// that participant).
 func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPMessage) error {
 	cs := e.chats.Load()
 	if cs == nil {
@@ -247,7 +316,10 @@ func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPM
 	return nil
 }
 
-// ChatEnd ends a chat from the XMPP side (RFC 7573 §6.1: gone -> BYE).
+// ChatEnd ends a chat from the XMPP side (RFC 7573 §6.1: gone -> BYE),
+// or a room session (the participant leaves or is removed, RFC 4579
+// §5.11). The core is then told as for any end (SIPChatEnd,
+// SIPRoomLeave).
 func (e *Endpoint) ChatEnd(chatID string) {
 	cs := e.chats.Load()
 	if cs == nil {
@@ -265,44 +337,59 @@ func (e *Endpoint) ChatEnd(chatID string) {
 // INVITE with an MSRP offer (a=setup:actpass, RFC 6135) to c.To, from
 // c.From. It returns once the MSRP session is connected, with the chat's
 // id; a refused INVITE is a *StatusError.
+//
+// With c.Room, c.From is a room's URI and the INVITE brings c.To into
+// that room (RFC 4579 §5.2, RFC 7701 §5.2): its Contact carries
+// 'isfocus' and its offer a=chatroom; the session is then a room
+// session, whose traffic goes to RoomInbound (no SIPRoomJoin: the core
+// knows the id from this call). That needs rooms on (ServeChats).
 func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, error) {
 	cs := e.chats.Load()
 	if cs == nil {
 		return "", fmt.Errorf("%w: no chat support", ErrConfig)
 	}
-	ch := &chat{c: c}
-	ch.session = cs.msrp.NewSession(chatHandler{cs, ch}, chatAcceptTypes())
-	port := 0
-	if a, ok := cs.msrp.Addr().(*net.TCPAddr); ok {
-		port = a.Port
+	if c.Room && cs.rooms == nil {
+		return "", fmt.Errorf("%w: no room support", ErrConfig)
 	}
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	offer := msrp.BuildSDP(cs.host, binary.BigEndian.Uint64(id[:])>>2, 1, msrp.Media{
-		Port: port, Path: ch.session.LocalPath(), AcceptTypes: chatAcceptTypes(), Setup: msrp.SetupActPass,
-	})
+	ch := &chat{c: c}
+	media := msrp.Media{Port: cs.port(), AcceptTypes: chatAcceptTypes(), Setup: msrp.SetupActPass}
+	if c.Room {
+		ch.room = &roomSession{uri: c.From, participant: c.To, wrapped: []string{"text/plain"}}
+		ch.session = cs.msrp.NewSession(roomHandler{chatHandler{cs, ch}}, roomAcceptTypes())
+		ch.room.describe(&media)
+	} else {
+		ch.session = cs.msrp.NewSession(chatHandler{cs, ch}, chatAcceptTypes())
+	}
+	media.Path = ch.session.LocalPath()
+	offer := msrp.BuildSDP(cs.host, sdpSessionID(), 1, media)
 	callID := c.CallID
 	if callID == "" {
 		callID = msrp.NewSessionID() + "@sxgw"
 	}
 	d := translate.SIPDialog{CallID: callID, LocalTag: msrp.NewSessionID(), LocalURI: c.From, RemoteURI: c.To}
-	d, answer, err := e.Invite(ctx, d, offer, c.Subject, nil)
+	var answer []byte
+	var err error
+	if c.Room {
+		d, answer, err = e.focusInvite(ctx, d, offer, c.Subject)
+	} else {
+		d, answer, err = e.Invite(ctx, d, offer, c.Subject, nil)
+	}
 	if err != nil {
 		ch.session.Close()
 		return "", err
 	}
-	media, _, err := msrp.ParseMedia(answer)
-	if err != nil || media.Port == 0 {
+	am, _, err := msrp.ParseMedia(answer)
+	if err != nil || am.Port == 0 {
 		ch.session.Close()
 		bctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
 		defer cancel()
 		_, _ = e.Bye(bctx, d)
 		return "", &StatusError{Code: 488, Reason: "Not Acceptable Here"}
 	}
-	ch.dialog, ch.remote = d, media.Path
+	ch.dialog, ch.remote = d, am.Path
 	// RFC 6135 §4.1: the answerer's passive makes us connect; its active
 	// (or no a=setup, RFC 4975 §5.4) makes us wait for it.
-	ch.active = media.Setup == msrp.SetupPassive
+	ch.active = am.Setup == msrp.SetupPassive
 	ch.c.ID, ch.c.CallID = chatKey(d), d.CallID
 	cs.mu.Lock()
 	cs.byDialog[ch.c.ID] = ch

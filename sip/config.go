@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,11 @@ type Options struct {
 	// Domains are the SIP domains served here; a request whose Request-URI
 	// names another domain is refused (RFC 3261 §8.2.2.1).
 	Domains []string
+	// ConferenceDomain, if set, hosts the MSRP chat rooms (RFC 7701):
+	// sip:room@ConferenceDomain is a room whose focus is this endpoint,
+	// when ServeChats is given a core that also implements RoomInbound.
+	// It is served like Domains. Empty: no rooms.
+	ConferenceDomain string
 	// OutboundProxy, if set, receives every outgoing request: a sip:/sips:
 	// URI or host[:port]. Empty routes by DNS (RFC 3263).
 	OutboundProxy string
@@ -150,6 +156,18 @@ func (o *Options) check() (specs []listenSpec, proxy *sipgosip.Uri, err error) {
 	for _, d := range o.Domains {
 		if d == "" || strings.ContainsAny(d, " \t:;@/") {
 			errs = append(errs, fmt.Errorf("%w: domain %q", ErrConfig, d))
+		}
+	}
+	if o.ConferenceDomain != "" {
+		if !isDomainName(o.ConferenceDomain) {
+			errs = append(errs, fmt.Errorf("%w: conference domain %q: want a domain name", ErrConfig, o.ConferenceDomain))
+		} else {
+			o.ConferenceDomain = normalizeDomain(o.ConferenceDomain)
+			if !slices.ContainsFunc(o.Domains, func(d string) bool { return normalizeDomain(d) == o.ConferenceDomain }) {
+				// Requests to rooms are ours (RFC 3261 §8.2.2.1); a
+				// copy, not the caller's slice.
+				o.Domains = append(slices.Clip(o.Domains), o.ConferenceDomain)
+			}
 		}
 	}
 	if o.OutboundProxy != "" {

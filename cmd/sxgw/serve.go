@@ -231,26 +231,29 @@ func (a *app) startSIP(ctx context.Context) error {
 		proxy = p.String()
 	}
 	ep, err := sip.New(sip.Options{
-		Listen: a.cfg.SIP.Listen,
+		Listen:  a.cfg.SIP.Listen,
+		Domains: a.cfg.Domains(),
 		// Rooms are SIP chat rooms too (RFC 7701): sip:room@conference-domain.
-		Domains:        append(a.cfg.Domains(), a.cfg.ConferenceDomain()),
-		OutboundProxy:  proxy,
-		TrustedPeers:   a.cfg.TrustedPrefixes(),
-		TLSConfig:      tlsConfig,
-		UserAgent:      "sxgw/" + a.version,
-		MaxMessageSize: a.cfg.SIP.MaxMessageSize,
-		ContactHost:    a.cfg.SIP.ContactHost,
-		RetryAfter:     a.cfg.SIP.RetryAfter.Duration,
-		Resolver:       a.resolver,
-		Registerer:     a.reg,
-		Logger:         a.log,
+		ConferenceDomain: a.cfg.ConferenceDomain(),
+		OutboundProxy:    proxy,
+		TrustedPeers:     a.cfg.TrustedPrefixes(),
+		TLSConfig:        tlsConfig,
+		UserAgent:        "sxgw/" + a.version,
+		MaxMessageSize:   a.cfg.SIP.MaxMessageSize,
+		ContactHost:      a.cfg.SIP.ContactHost,
+		RetryAfter:       a.cfg.SIP.RetryAfter.Duration,
+		Resolver:         a.resolver,
+		Registerer:       a.reg,
+		Logger:           a.log,
 	})
 	if err != nil {
 		return err
 	}
 	ep.ServeMessages(a.core, a.cfg.SIP.MaxMessageSize)
 	// RFC 3856 presence, RFC 8048 interworking.
-	ep.ServeSubscriptions(a.core, []string{"presence"}, []string{"application/pidf+xml"})
+	// presence (RFC 3856) both ways; conference (RFC 4575): the rooms'
+	// participant lists.
+	ep.ServeSubscriptions(a.core, []string{"presence", "conference"}, []string{"application/pidf+xml"})
 	// RFC 7573 chats over MSRP (RFC 4975); other INVITEs go to the core.
 	host := msrpHost(a.cfg, a.log)
 	me, err := msrp.NewEndpoint(msrp.EndpointOptions{

@@ -168,9 +168,12 @@ func (c *conn) request(m *Message) {
 		c.send(s, m)
 	case MethodREPORT:
 		s.received(m)
+	case MethodNICKNAME:
+		// RFC 7701 §7.1: only a chat room's sessions take it; others
+		// answer 501 (RFC 4975 §12).
+		c.nickname(s, m)
 	default:
-		// RFC 4975 §12: 501 for a method we do not implement (this
-		// includes NICKNAME, which only chat rooms take, RFC 7701 §7).
+		// RFC 4975 §12: 501 for a method we do not implement.
 		c.refuse(m, StatusNotImplemented)
 	}
 }

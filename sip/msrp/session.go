@@ -74,6 +74,7 @@ type eventKind uint8
 const (
 	evMessage eventKind = iota
 	evReport
+	evNickname
 	evClosed
 )
 
@@ -82,6 +83,10 @@ type event struct {
 	m    *Message
 	err  error
 	cost int64
+	// c and nick: the connection a NICKNAME came on, which its
+	// response goes back on, and its decoded nickname.
+	c    *conn
+	nick string
 }
 
 // Session is one MSRP session (RFC 4975 §5): a local URI registered at
@@ -484,6 +489,8 @@ func (s *Session) drain() bool {
 				s.h.MSRPMessage(s, ev.m)
 			case evReport:
 				s.h.MSRPReport(s, ev.m)
+			case evNickname:
+				s.answerNickname(ev)
 			case evClosed:
 				s.h.MSRPClosed(s, ev.err)
 				return true
