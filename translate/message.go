@@ -27,6 +27,9 @@ const (
 // <subject/>, body -> <body/>, transaction id -> id. A text message has no
 // type ("normal"), as §5 requires. from and to are the mapped addresses.
 //
+// text/html, alone or in CPIM, becomes its text as <body/> and XHTML-IM
+// (RFC 7572 §7, HTMLToXHTMLIM).
+//
 // Beyond text: message/cpim (RFC 3862) is unwrapped, its IMDN headers
 // (RFC 5438 §6) becoming the stanza id, an XEP-0184 receipt request
 // (positive-delivery) and an XEP-0333 markable (display); a CPIM-wrapped
@@ -67,12 +70,16 @@ func MessageToXMPP(m SIPMessage, from, to jid.JID) (XMPPMessage, error) {
 		}
 		x.Body = string(body)
 	case ContentTypeHTML:
-		// RFC 7572 §7: text/html SHOULD be handled. The text is carried
-		// as the plain <body/>; markup is not kept.
+		// RFC 7572 §7: text/html SHOULD be handled and then MUST become
+		// XHTML-IM (XEP-0071 §7 profile), with its text as the <body/>.
 		if !utf8.Valid(body) {
 			return x, newError(400, CondBadRequest, "message body is not UTF-8")
 		}
-		x.Body = htmlText(string(body))
+		text, xhtml, err := HTMLToXHTMLIM(string(body))
+		if err != nil {
+			return x, err
+		}
+		x.Body, x.HTML = text, xhtml
 	case ContentTypeIsComposing:
 		ic, err := simple.ParseIsComposing(body)
 		if err != nil {
@@ -137,19 +144,51 @@ func mediaTypeOf(v string) string {
 // (RFC 7573 §6 Table 4: composing -> active, paused/active/inactive ->
 // idle, gone -> nothing). ok is false when there is nothing to send.
 func MessageToSIP(m XMPPMessage, from, to string, maxBody int, now time.Time) (s SIPMessage, ok bool, err error) {
+	return MessageToSIPWith(m, from, to, maxBody, now, SIPOptions{})
+}
+
+// SIPOptions says what the SIP recipient of a message is known to accept.
+type SIPOptions struct {
+	// HTML: the recipient renders text/html. Without it a message is
+	// sent as text/plain, its <body/> being authoritative (RFC 7572 §7,
+	// XEP-0071 §4).
+	HTML bool
+}
+
+// MessageToSIPWith is MessageToSIP for a recipient described by o: with
+// o.HTML, a message with an XHTML-IM body (XEP-0071) is sent as text/html
+// (XHTMLIMToHTML), falling back to text/plain when the markup is malformed,
+// empty or over maxBody. A message with markup but no <body/> is sent with
+// the text of the markup.
+func MessageToSIPWith(m XMPPMessage, from, to string, maxBody int, now time.Time, o SIPOptions) (s SIPMessage, ok bool, err error) {
 	s = SIPMessage{
 		RequestURI: to, From: from, To: to,
 		CallID:          callIDFor(m.Thread),
 		Subject:         oneLine(m.Subject),
 		ContentLanguage: m.Lang,
 	}
+	var markup string
+	if m.HTML != "" && (o.HTML || m.Body == "") {
+		if h, text, err := XHTMLIMToHTML(m.HTML); err == nil {
+			markup = h
+			if m.Body == "" {
+				// XEP-0071 §4: the markup only formats the <body/>;
+				// without one, its text stands in.
+				m.Body = text
+			}
+		}
+	}
 	switch {
 	case m.Body != "":
 		if len(m.Body) > maxBody {
 			return s, false, newError(413, CondPolicyViolation, fmt.Sprintf("message longer than %d bytes", maxBody))
 		}
+		ctype, body := ContentTypeText, m.Body
+		if o.HTML && strings.TrimSpace(markup) != "" && len(markup) <= maxBody {
+			ctype, body = ContentTypeHTML, markup
+		}
 		if !(m.ReceiptRequest || m.Markable) || m.ID == "" {
-			s.ContentType, s.Body = ContentTypeText, []byte(m.Body)
+			s.ContentType, s.Body = ctype, []byte(body)
 			return s, true, nil
 		}
 		dn := []string{}
@@ -161,7 +200,7 @@ func MessageToSIP(m XMPPMessage, from, to string, maxBody int, now time.Time) (s
 		}
 		c := cpimEnvelope(from, to, m.ID, now)
 		c.Headers = append(c.Headers, simple.Header{Name: "imdn.Disposition-Notification", Value: strings.Join(dn, ", ")})
-		c.ContentType, c.Body = "text/plain; charset=utf-8", []byte(m.Body)
+		c.ContentType, c.Body = ctype+"; charset=utf-8", []byte(body)
 		return cpimMessage(s, c)
 	case m.ReceiptFor != "" || m.DisplayedFor != "":
 		n := simple.IMDN{MessageID: m.ReceiptFor, DateTime: now, RecipientURI: from, Delivery: simple.IMDNDelivered}
@@ -256,45 +295,6 @@ func isCallIDWord(s string) bool {
 // oneLine makes free text fit a header value (RFC 3261 §25.1 TEXT-UTF8).
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
-}
-
-// htmlText extracts the text of an HTML fragment: tags dropped, the five
-// predefined entities decoded, <br> and block ends as line breaks.
-func htmlText(h string) string {
-	var b strings.Builder
-	for i := 0; i < len(h); {
-		switch h[i] {
-		case '<':
-			end := strings.IndexByte(h[i:], '>')
-			if end < 0 {
-				i = len(h)
-				continue
-			}
-			tag := strings.ToLower(strings.Trim(h[i+1:i+end], "/ "))
-			if f := strings.Fields(tag); len(f) > 0 {
-				switch f[0] {
-				case "br", "p", "div", "li":
-					b.WriteByte('\n')
-				}
-			}
-			i += end + 1
-		case '&':
-			end := strings.IndexByte(h[i:], ';')
-			if end > 0 && end < 10 {
-				if r, ok := map[string]string{"amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " "}[h[i+1:i+end]]; ok {
-					b.WriteString(r)
-					i += end + 1
-					continue
-				}
-			}
-			b.WriteByte('&')
-			i++
-		default:
-			b.WriteByte(h[i])
-			i++
-		}
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // newError builds an Error with both halves set explicitly.
