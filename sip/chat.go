@@ -306,7 +306,7 @@ func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPM
 	}
 	// RFC 7573 §7: XEP-0184 has no failure reports: Failure-Report: no
 	// unless the message asks for a receipt.
-	if _, err := ch.session.Send(ctx, ct, m.Body, false, "no"); err != nil {
+	if err := sendWhenConnected(ctx, ch.session, ct, m.Body); err != nil {
 		var se *msrp.StatusError
 		if errors.As(err, &se) {
 			return &StatusError{Code: se.Code, Reason: se.Comment}
@@ -314,6 +314,28 @@ func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPM
 		return err
 	}
 	return nil
+}
+
+// sendWhenConnected sends over a session that may not be connected yet:
+// a session accepted by a 200 connects after the ACK (RFC 4975 §5.4),
+// and a room may have something for a participant at once (its history,
+// a message from another occupant). It waits for the connection as long
+// as ctx allows.
+func sendWhenConnected(ctx context.Context, s *msrp.Session, ct string, body []byte) error {
+	const poll = 20 * time.Millisecond
+	for {
+		_, err := s.Send(ctx, ct, body, false, "no")
+		if !errors.Is(err, msrp.ErrNotConnected) {
+			return err
+		}
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("sip: MSRP session never connected: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // ChatEnd ends a chat from the XMPP side (RFC 7573 §6.1: gone -> BYE),
