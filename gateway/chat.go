@@ -115,7 +115,7 @@ func (g *Gateway) SIPChatEnd(_ context.Context, c translate.SIPChat) {
 		return
 	}
 	if ports, err := g.ports(); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
 		defer cancel()
 		_ = ports.xmpp.SendMessage(ctx, translate.XMPPMessage{
 			From: st.sipUser, To: st.xmppUser, ID: newID(), Type: translate.TypeChat, Thread: st.thread, ChatState: "gone",
@@ -162,7 +162,7 @@ func (g *Gateway) chatFor(xmppUser, sipUser jid.JID) *chatState {
 func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMessage, ok bool, from, to string) error {
 	key := m.From.String() + "\x00" + m.To.Bare().String()
 	err := g.queue.submit(key, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
+		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
 		st := g.chatFor(m.From, m.To)
 		if m.ChatState == "gone" && m.Body == "" {

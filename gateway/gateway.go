@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,7 +73,12 @@ type Gateway struct {
 	pres              *presence
 	chats             *chatTable
 	rooms             *roomTable
-	cseq              atomic.Uint32 // CSeq of MESSAGEs sent
+	// ctx ends when the gateway closes: work still queued then gives up
+	// instead of holding the shutdown (a NOTIFY to a peer that is gone
+	// retransmits for 32 seconds).
+	ctx    context.Context
+	cancel context.CancelFunc
+	cseq   atomic.Uint32 // CSeq of MESSAGEs sent
 }
 
 // New returns a core; Attach the two sides before traffic flows.
@@ -117,6 +123,7 @@ func New(o Options) (*Gateway, error) {
 		chats:    newChatTable(),
 		rooms:    newRoomTable(),
 	}
+	g.ctx, g.cancel = context.WithCancel(context.Background())
 	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:
 	// below 2**31).
 	g.cseq.Store(uint32(time.Now().Unix()&0x3fffffff) + 1)
@@ -146,8 +153,10 @@ func (g *Gateway) ports() (*sides, error) {
 // Idle reports whether no translated message is waiting to be sent.
 func (g *Gateway) Idle() bool { return g.queue.active() == 0 }
 
-// Close finishes queued work.
+// Close ends the work still queued (call it after draining: what is
+// queued then is stuck on a peer that does not answer) and waits for it.
 func (g *Gateway) Close() {
+	g.cancel()
 	g.queue.close()
 }
 

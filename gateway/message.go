@@ -184,7 +184,7 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 	s.CSeq = g.cseq.Add(1)
 	job := func() {
 		g.m.latency.WithLabelValues(dirXMPPToSIP).Observe(time.Since(start).Seconds())
-		sctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
+		sctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
 		status, err := p.sip.SendMessage(sctx, s)
 		if err == nil {
@@ -226,7 +226,7 @@ func (g *Gateway) bounceToXMPP(p *sides, m translate.XMPPMessage, e *translate.E
 		From: m.To, To: m.From, ID: m.ID, Type: translate.TypeError, Thread: m.Thread,
 		Err: &translate.StanzaError{Type: e.Type, Condition: e.Condition, Text: e.Text},
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
 	defer cancel()
 	if err := p.xmpp.SendMessage(ctx, reply); err != nil {
 		g.log.Debug("error reply not sent", "err", err)
@@ -241,7 +241,7 @@ func (g *Gateway) receipt(p *sides, m translate.XMPPMessage) {
 		return
 	}
 	r := translate.XMPPMessage{From: m.To.Bare(), To: m.From, ID: newID(), ReceiptFor: m.ID, Thread: m.Thread}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
 	defer cancel()
 	if err := p.xmpp.SendMessage(ctx, r); err != nil {
 		g.log.Debug("receipt not sent", "err", err)

@@ -349,7 +349,7 @@ func (g *Gateway) sendNotify(ports *sides, s *subscription, n translate.SIPNotif
 		g.pres.mu.Lock()
 		d := s.dialog
 		g.pres.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
+		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
 		nd, err := ports.sip.Notify(ctx, d, n)
 		g.pres.mu.Lock()
@@ -402,7 +402,7 @@ func (g *Gateway) dropSIPWatcher(s *subscription) {
 
 // sendPresence sends a presence stanza, logging failures.
 func (g *Gateway) sendPresence(ports *sides, p translate.XMPPPresence) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
 	defer cancel()
 	if err := ports.xmpp.SendPresence(ctx, p); err != nil {
 		g.log.Info("presence not sent", "type", p.Type, "err", err)
@@ -458,7 +458,7 @@ func (g *Gateway) refreshSIP(ports *sides, sub *subscription, expires int) {
 		g.pres.mu.Lock()
 		d := sub.dialog
 		g.pres.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
+		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
 		nd, granted, err := ports.sip.Subscribe(ctx, d, presenceEvent, expires, pidfAccept())
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -85,6 +86,9 @@ type room struct {
 	// confSubs are the conference event package subscriptions (RFC
 	// 4575) to this room, by subscription id.
 	confSubs map[string]*confSub
+	// nSubs is len(confSubs), readable without the lock: changes need
+	// no conference job when nobody subscribes.
+	nSubs atomic.Int32
 	// gone is set when the room was removed from the table; a join
 	// racing with the removal retries on a new room.
 	gone bool

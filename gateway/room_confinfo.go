@@ -61,6 +61,7 @@ func (g *Gateway) roomSubscribe(s translate.SIPSubscribe) (int, func(), error) {
 	}
 	cs := &confSub{id: id, dialog: s.Dialog, expires: time.Now().Add(time.Duration(expires) * time.Second), full: true, sent: map[string]string{}}
 	r.confSubs[id] = cs
+	r.nSubs.Add(1)
 	g.rooms.subs(id, r)
 	g.armConfExpiry(ports, r, cs)
 	g.m.subscriptions.WithLabelValues("conference").Inc()
@@ -116,6 +117,7 @@ func (g *Gateway) dropConfSubLocked(r *room, cs *confSub) {
 	}
 	if r.confSubs[cs.id] == cs {
 		delete(r.confSubs, cs.id)
+		r.nSubs.Add(-1)
 		g.rooms.unsub(cs.id)
 		g.m.subscriptions.WithLabelValues("conference").Dec()
 	}
@@ -125,6 +127,9 @@ func (g *Gateway) dropConfSubLocked(r *room, cs *confSub) {
 // notifyConference sends each subscriber of r what changed since its last
 // NOTIFY, in the room's order (RFC 4575 §4.4 partial notifications).
 func (g *Gateway) notifyConference(p *sides, r *room) {
+	if r.nSubs.Load() == 0 {
+		return // a subscription made later starts with the full state
+	}
 	_ = g.roomJob(r, func() {
 		type out struct {
 			cs      *confSub
@@ -276,7 +281,7 @@ func (g *Gateway) sendConfNotify(p *sides, cs *confSub, r *room, body []byte, ex
 		r.mu.Lock()
 		d := cs.dialog
 		r.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), sipSendTimeout)
+		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
 		nd, err := p.sip.Notify(ctx, d, n)
 		r.mu.Lock()

@@ -49,19 +49,17 @@ func (g *Gateway) roomJob(r *room, fn func()) error {
 
 // roomToXMPP sends one stanza to an XMPP occupant; failures are counted
 // (the s2s link bounces what it cannot deliver).
+// The XMPP side only queues (a full queue is an error at once), so no
+// deadline is needed.
 func (g *Gateway) roomToXMPP(p *sides, m translate.XMPPMessage) {
-	ctx, cancel := context.WithTimeout(context.Background(), roomSendTimeout)
-	defer cancel()
-	if err := p.xmpp.SendMessage(ctx, m); err != nil {
+	if err := p.xmpp.SendMessage(g.ctx, m); err != nil {
 		g.m.roomDrops.Inc()
 		g.log.Debug("room message not sent", "err", err)
 	}
 }
 
 func (g *Gateway) roomPresenceTo(p *sides, pr translate.XMPPPresence) {
-	ctx, cancel := context.WithTimeout(context.Background(), roomSendTimeout)
-	defer cancel()
-	if err := p.xmpp.SendPresence(ctx, pr); err != nil {
+	if err := p.xmpp.SendPresence(g.ctx, pr); err != nil {
 		g.log.Debug("room presence not sent", "err", err)
 	}
 }
@@ -69,44 +67,48 @@ func (g *Gateway) roomPresenceTo(p *sides, pr translate.XMPPPresence) {
 // roomToSIP queues one MSRP message to a SIP occupant's session, in
 // that session's order: a slow participant delays only itself, and one
 // that falls a whole backlog behind loses messages (counted) instead of
-// holding up the room. done, if set, runs after the attempt.
-func (g *Gateway) roomToSIP(p *sides, session string, m translate.SIPMessage, done func()) {
+// holding up the room. The copies of one message share f's deadline.
+func (g *Gateway) roomToSIP(p *sides, f *fanout, session string, m translate.SIPMessage) {
 	err := g.queue.submit("roomsip\x00"+session, func() {
-		if done != nil {
-			defer done()
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), roomSendTimeout)
-		defer cancel()
-		if err := p.sip.ChatSend(ctx, session, m); err != nil {
+		defer f.done()
+		if err := p.sip.ChatSend(f.ctx, session, m); err != nil {
 			g.m.roomDrops.Inc()
 			g.log.Debug("room message not sent over MSRP", "err", err)
 		}
 	})
 	if err != nil {
 		g.m.roomDrops.Inc()
-		if done != nil {
-			done()
-		}
+		f.done()
 	}
 }
 
-// fanout tracks one room message's copies so that the fan-out latency
+// fanout tracks one room message's SIP copies: they share one deadline
+// (one timer per message, not per copy), and the fan-out latency
 // (message in to last copy out) is observed once, when the last copy is
 // handed to its transport.
 type fanout struct {
 	g       *Gateway
+	ctx     context.Context
+	cancel  context.CancelFunc
 	start   time.Time
+	observe bool
 	pending atomic.Int64
 }
 
-func (g *Gateway) newFanout(start time.Time, n int) *fanout {
-	f := &fanout{g: g, start: start}
-	f.pending.Store(int64(n) + 1) // +1 for the room job itself
+// newFanout tracks n copies; the caller's own share ends with one more
+// done. observe records the latency (room messages, not history).
+func (g *Gateway) newFanout(start time.Time, n int, observe bool) *fanout {
+	f := &fanout{g: g, start: start, observe: observe}
+	f.ctx, f.cancel = context.WithTimeout(g.ctx, roomSendTimeout)
+	f.pending.Store(int64(n) + 1) // +1 for the caller
 	return f
 }
 
 func (f *fanout) done() {
 	if f.pending.Add(-1) == 0 {
-		f.g.m.roomFanout.Observe(time.Since(f.start).Seconds())
+		f.cancel()
+		if f.observe {
+			f.g.m.roomFanout.Observe(time.Since(f.start).Seconds())
+		}
 	}
 }

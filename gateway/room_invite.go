@@ -57,7 +57,7 @@ func (g *Gateway) invite(p *sides, r *room, inviter jid.JID, inviterURI string, 
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), roomInviteTimeout)
+		ctx, cancel := context.WithTimeout(g.ctx, roomInviteTimeout)
 		defer cancel()
 		subject := "Invitation to " + r.jid.String()
 		if inviterURI != "" {

@@ -120,10 +120,13 @@ func (g *Gateway) joinSIP(ports *sides, r *room, created bool, session string, u
 				g.roomPresenceTo(ports, occupantPresence(r, v, rc.to, false))
 			}
 		}
+		f := g.newFanout(time.Now(), 0, false)
+		defer f.done()
 		for _, h := range history {
 			s, ok, err := translate.RoomMessageToSIP(translate.XMPPMessage{ID: h.id, Body: h.body}, h.nick, h.uri, r.uri, 0, h.stamp)
 			if err == nil && ok {
-				g.roomToSIP(ports, session, s, nil)
+				f.pending.Add(1)
+				g.roomToSIP(ports, f, session, s)
 			}
 		}
 	})
@@ -216,14 +219,14 @@ func (g *Gateway) SIPRoomMessage(_ context.Context, session string, m translate.
 				sips++
 			}
 		}
-		f := g.newFanout(start, sips)
+		f := g.newFanout(start, sips, true)
 		for _, rc := range all {
 			if rc.side == sideXMPP {
 				g.roomToXMPP(ports, translate.XMPPMessage{From: from, To: rc.to, ID: x.ID, Type: translate.TypeGroupchat,
 					Lang: x.Lang, Body: x.Body, HTML: x.HTML, ChatState: x.ChatState})
 			} else {
 				// §6.1: the switch MUST NOT modify the content.
-				g.roomToSIP(ports, rc.session, m, f.done)
+				g.roomToSIP(ports, f, rc.session, m)
 			}
 		}
 		f.done()
@@ -297,7 +300,9 @@ func (g *Gateway) privateFromSIP(p *sides, r *room, sender occupant, toURI, para
 					Lang: x.Lang, Body: x.Body, HTML: x.HTML, ChatState: x.ChatState, MUCUser: &translate.MUCUser{}})
 				return
 			}
-			g.roomToSIP(p, t.session, m, nil)
+			f := g.newFanout(time.Now(), 1, false)
+			g.roomToSIP(p, f, t.session, m)
+			f.done()
 		})
 		if err != nil {
 			return refuse(503, translate.CondResourceConstraint, "too many messages waiting")

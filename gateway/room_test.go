@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"mellium.im/xmpp/jid"
@@ -534,5 +535,51 @@ func TestRoomKick(t *testing.T) {
 	err := g.XMPPMessage(ctx, translate.XMPPMessage{From: bobFull, To: lobby, Type: translate.TypeGroupchat, Body: "still here?"})
 	if errCondition(err) != translate.CondNotAcceptable {
 		t.Fatalf("kicked occupant speaking: %v", err)
+	}
+}
+
+// stuckSIP is a SIP side whose NOTIFYs never get an answer; it reports
+// how each one ended.
+type stuckSIP struct {
+	*fakeSIP
+	started chan struct{}
+	ended   chan error
+}
+
+func (s stuckSIP) Notify(ctx context.Context, d translate.SIPDialog, _ translate.SIPNotify) (translate.SIPDialog, error) {
+	s.started <- struct{}{}
+	<-ctx.Done()
+	s.ended <- ctx.Err()
+	return d, ctx.Err()
+}
+
+// Close gives up on queued work stuck on a peer that does not answer
+// instead of holding the shutdown for the transaction timeout.
+func TestCloseEndsStuckWork(t *testing.T) {
+	g, err := New(Options{Domains: []string{"sip.test"}, ConferenceDomain: confDomain, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := stuckSIP{newFakeSIP(), make(chan struct{}, 4), make(chan error, 4)}
+	g.Attach(newFakeXMPP(), stuck)
+	ctx := context.Background()
+	joinXMPP(t, g, aliceFull, "alice")
+	sub := translate.SIPSubscribe{New: true, Event: "conference", RequestURI: "sip:lobby@" + confDomain, Expires: 600,
+		Dialog: translate.SIPDialog{CallID: "c1", LocalTag: "l1", RemoteURI: "sip:carol@sip.test"}}
+	_, after, err := g.SIPSubscribe(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after()
+	select {
+	case <-stuck.started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the NOTIFY never started")
+	}
+	g.Close()
+	// Close returned, so the job ended; it ended by cancellation, not by
+	// its 32-second deadline.
+	if err := <-stuck.ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the stuck NOTIFY ended with %v, want cancellation by Close", err)
 	}
 }

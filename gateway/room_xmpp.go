@@ -477,14 +477,14 @@ func (g *Gateway) broadcastFromXMPP(p *sides, r *room, sender occupant, all []re
 	if !ok {
 		sips = 0
 	}
-	f := g.newFanout(start, sips)
+	f := g.newFanout(start, sips, true)
 	for _, rc := range all {
 		switch {
 		case rc.side == sideXMPP:
 			g.roomToXMPP(p, translate.XMPPMessage{From: from, To: rc.to, ID: m.ID, Type: translate.TypeGroupchat,
 				Lang: m.Lang, Body: m.Body, HTML: m.HTML, ChatState: m.ChatState, OriginID: m.OriginID})
 		case ok:
-			g.roomToSIP(p, rc.session, s, f.done)
+			g.roomToSIP(p, f, rc.session, s)
 		}
 	}
 	if m.Body != "" {
@@ -530,7 +530,9 @@ func (g *Gateway) privateFromXMPP(p *sides, r *room, sender, target occupant, m 
 		if err != nil || !ok {
 			return
 		}
-		g.roomToSIP(p, target.session, s, nil)
+		f := g.newFanout(time.Now(), 1, false)
+		g.roomToSIP(p, f, target.session, s)
+		f.done()
 	})
 	if err != nil {
 		return refuse(503, translate.CondResourceConstraint, "too many messages waiting")

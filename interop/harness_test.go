@@ -154,6 +154,13 @@ func (p *process) stop(grace time.Duration) (exitErr error, killed bool) {
 		case <-p.done:
 		case <-time.After(grace):
 			killed = true
+			// A Go process prints every goroutine's stack on SIGQUIT: the
+			// log then shows what kept it from exiting.
+			_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-p.done:
+			case <-time.After(2 * time.Second):
+			}
 			_ = p.cmd.Process.Kill()
 			select {
 			case <-p.done:

@@ -42,6 +42,10 @@ func (e *Endpoint) Do(ctx context.Context, req *sipgosip.Request) (*sipgosip.Res
 	return res, err
 }
 
+// udpMaxRequest is the largest request sent over UDP when the path MTU is
+// unknown (RFC 3261 §18.1.1).
+const udpMaxRequest = 1300
+
 func (e *Endpoint) do(ctx context.Context, orig *sipgosip.Request) (*sipgosip.Response, error) {
 	base := orig.Clone()
 	dest := base.Recipient
@@ -70,9 +74,16 @@ func (e *Endpoint) do(ctx context.Context, orig *sipgosip.Request) (*sipgosip.Re
 
 	var lastRes *sipgosip.Response
 	var lastErr error
+	large := len(base.String()) > udpMaxRequest
 	for _, t := range targets {
 		if ctx.Err() != nil {
 			break
+		}
+		if large && t.Transport == "udp" {
+			// RFC 3261 §18.1.1: a request larger than 1300 bytes (path MTU
+			// unknown) MUST go over a congestion-controlled transport;
+			// the Via changes with it. Same address, TCP.
+			t.Transport = "tcp"
 		}
 		res, err := e.attempt(ctx, base, t)
 		switch {

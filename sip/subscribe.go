@@ -22,6 +22,35 @@ type subscriptionConfig struct {
 	accept      string   // Accept value for 406 and 415
 }
 
+// packageTypes are the notification body types of the event packages
+// whose documents sxgw knows: presence (RFC 3856 §6.6) and conference
+// (RFC 4575 §3.7).
+func packageTypes(event string) []string {
+	switch event {
+	case "presence":
+		return []string{"application/pidf+xml"}
+	case "conference":
+		return []string{"application/conference-info+xml"}
+	}
+	return nil
+}
+
+// typesFor returns the configured body types a SUBSCRIBE for event must
+// accept (RFC 6665 §4.1.2.1): those of its package, or every configured
+// type for a package sxgw does not know.
+func (sc *subscriptionConfig) typesFor(event string) []string {
+	var out []string
+	for _, t := range packageTypes(event) {
+		if slices.Contains(sc.types, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return sc.types
+	}
+	return out
+}
+
 // ServeSubscriptions installs the SUBSCRIBE and NOTIFY handlers (RFC 6665)
 // for the given event packages (e.g. "presence", RFC 3856) and the media
 // types of NOTIFY bodies, both those accepted in received NOTIFYs and those
@@ -111,9 +140,10 @@ func (e *Endpoint) subscribeHandler(in Inbound, sc *subscriptionConfig) Handler 
 		// package sends gets 406.
 		accept, hasAccept := parseAccept(headerValues(req, "Accept"))
 		if hasAccept {
-			if _, ok := acceptable(accept, sc.types); !ok {
+			types := sc.typesFor(ev.Type)
+			if _, ok := acceptable(accept, types); !ok {
 				e.refuse(tx, req, &rejection{code: 406, reason: "Not Acceptable", metric: badNotAcceptable,
-					headers: []sipgosip.Header{sipgosip.NewHeader("Accept", sc.accept)}})
+					headers: []sipgosip.Header{sipgosip.NewHeader("Accept", strings.Join(types, ", "))}})
 				return
 			}
 		}

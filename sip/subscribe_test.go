@@ -455,3 +455,27 @@ func TestServeSubscriptionsPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestTypesForPackage: a SUBSCRIBE must accept its own package's body
+// type (RFC 6665 §4.1.2.1): presence takes PIDF (RFC 3856 §6.6),
+// conference takes conference-info (RFC 4575 §3.7), an unknown package
+// any configured type.
+func TestTypesForPackage(t *testing.T) {
+	sc := &subscriptionConfig{types: []string{"application/pidf+xml", "application/conference-info+xml"}}
+	for _, tc := range []struct {
+		event string
+		want  []string
+	}{
+		{"presence", []string{"application/pidf+xml"}},
+		{"conference", []string{"application/conference-info+xml"}},
+		{"dialog", sc.types},
+	} {
+		if got := sc.typesFor(tc.event); !slices.Equal(got, tc.want) {
+			t.Errorf("typesFor(%q) = %v, want %v", tc.event, got, tc.want)
+		}
+	}
+	only := &subscriptionConfig{types: []string{"application/pidf+xml"}}
+	if got := only.typesFor("conference"); !slices.Equal(got, only.types) {
+		t.Errorf("with no conference type configured: %v", got)
+	}
+}

@@ -253,7 +253,7 @@ func (a *app) startSIP(ctx context.Context) error {
 	// RFC 3856 presence, RFC 8048 interworking.
 	// presence (RFC 3856) both ways; conference (RFC 4575): the rooms'
 	// participant lists.
-	ep.ServeSubscriptions(a.core, []string{"presence", "conference"}, []string{"application/pidf+xml"})
+	ep.ServeSubscriptions(a.core, []string{"presence", "conference"}, []string{"application/pidf+xml", "application/conference-info+xml"})
 	// RFC 7573 chats over MSRP (RFC 4975); other INVITEs go to the core.
 	host := msrpHost(a.cfg, a.log)
 	me, err := msrp.NewEndpoint(msrp.EndpointOptions{
