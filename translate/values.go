@@ -44,6 +44,9 @@ type XMPPMessage struct {
 	MUCUser      *MUCUser
 	DirectInvite *DirectInvite
 	Delay        *Delay
+	// JingleMessage is an XEP-0353 element (propose, retract, accept,
+	// proceed, reject, ringing in urn:xmpp:jingle-message:0) as XML.
+	JingleMessage []byte
 	// Err is set on type='error' messages.
 	Err *StanzaError
 }
