@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/sxgw/sxgw"
 	"github.com/sxgw/sxgw/gateway"
@@ -23,6 +24,9 @@ const (
 // writes output to stdout and stderr, and returns the exit status. Canceling
 // ctx acts like a first SIGTERM.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == toolSDP2Jingle || args[0] == toolJingle2SDP) {
+		return sdpTool(args, os.Stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("sxgw", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "configuration `file` (TOML)")
