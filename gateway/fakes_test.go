@@ -16,7 +16,17 @@ type fakeXMPP struct {
 	mu        sync.Mutex
 	messages  []translate.XMPPMessage
 	presences []translate.XMPPPresence
+	jingles   []translate.JingleIQ
 	changed   chan struct{}
+}
+
+// SendJingle records a Jingle IQ; the peer always acknowledges.
+func (f *fakeXMPP) SendJingle(_ context.Context, iq translate.JingleIQ) error {
+	f.mu.Lock()
+	f.jingles = append(f.jingles, iq)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	return nil
 }
 
 func newFakeXMPP() *fakeXMPP { return &fakeXMPP{changed: make(chan struct{}, 1000)} }
@@ -75,7 +85,46 @@ type fakeSIP struct {
 	chatSends  []chatSend
 	chatEnds   []string
 	chatStarts []translate.SIPChat
-	changed    chan struct{}
+	invites    []fakeInvite
+	byes       []translate.SIPDialog
+	// inviteAnswer and inviteErr decide how Invite ends.
+	inviteAnswer []byte
+	inviteErr    error
+	changed      chan struct{}
+}
+
+// fakeInvite is an INVITE the core sent and how it was answered.
+type fakeInvite struct {
+	d   translate.SIPDialog
+	sdp []byte
+}
+
+// Invite records the INVITE, rings, and answers with inviteAnswer (or
+// fails with inviteErr).
+func (f *fakeSIP) Invite(_ context.Context, d translate.SIPDialog, sdp []byte, _ string, progress func(int)) (translate.SIPDialog, []byte, error) {
+	f.mu.Lock()
+	f.invites = append(f.invites, fakeInvite{d, sdp})
+	answer, err := f.inviteAnswer, f.inviteErr
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	progress(180)
+	if err != nil {
+		return d, nil, err
+	}
+	if answer == nil {
+		answer = sdp // the offer is a valid answer to itself
+	}
+	d.RemoteTag = "callee-tag"
+	return d, answer, nil
+}
+
+// Bye records a BYE.
+func (f *fakeSIP) Bye(_ context.Context, d translate.SIPDialog) (translate.SIPDialog, error) {
+	f.mu.Lock()
+	f.byes = append(f.byes, d)
+	f.mu.Unlock()
+	f.changed <- struct{}{}
+	return d, nil
 }
 
 type fakeSubscribe struct {

@@ -73,6 +73,7 @@ type Gateway struct {
 	pres              *presence
 	chats             *chatTable
 	rooms             *roomTable
+	calls             *callTable
 	// ctx ends when the gateway closes: work still queued then gives up
 	// instead of holding the shutdown (a NOTIFY to a peer that is gone
 	// retransmits for 32 seconds).
@@ -122,6 +123,7 @@ func New(o Options) (*Gateway, error) {
 		pres:     newPresence(),
 		chats:    newChatTable(),
 		rooms:    newRoomTable(),
+		calls:    newCallTable(),
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:

@@ -126,6 +126,12 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 		}
 		return g.roomMessage(ctx, m)
 	}
+	if len(m.JingleMessage) > 0 && m.Type != translate.TypeError {
+		if g.serves(m.From.Domainpart()) {
+			return refuse(0, translate.CondForbidden, "loop: sender is in a domain this gateway serves")
+		}
+		return g.jingleMessage(m)
+	}
 	if m.DirectInvite != nil && g.isRoomDomain(m.DirectInvite.Room.Domainpart()) && m.Type != translate.TypeError {
 		return g.directInvite(m)
 	}

@@ -39,6 +39,10 @@ type metrics struct {
 	roomInvites      *prometheus.CounterVec // side of the invitee
 	roomFanout       prometheus.Histogram
 	roomDrops        prometheus.Counter
+
+	calls       *prometheus.CounterVec // direction, outcome
+	activeCalls prometheus.Gauge
+	callSetup   prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -101,6 +105,19 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		roomDrops: f.NewCounter(prometheus.CounterOpts{
 			Name: "sxgw_gateway_room_drops_total",
 			Help: "Room message copies or announcements not delivered (a participant's backlog full, a send failed, a room too busy).",
+		}),
+		calls: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_gateway_calls_total",
+			Help: "Calls between SIP and Jingle that ended, by direction and outcome (answered, rejected, canceled, failed).",
+		}, []string{"direction", "outcome"}),
+		activeCalls: f.NewGauge(prometheus.GaugeOpts{
+			Name: "sxgw_gateway_active_calls",
+			Help: "Answered calls in progress.",
+		}),
+		callSetup: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sxgw_gateway_call_setup_seconds",
+			Help:    "Time from a call's first request (INVITE or session-initiate) to its answer.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}),
 		notifies: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "sxgw_gateway_notifies_total",

@@ -51,3 +51,17 @@ type RoomStore interface {
 	DeleteRoom(ctx context.Context, name string) error
 	Rooms(ctx context.Context) ([]store.Room, error)
 }
+
+// JingleSender is what calls need from the XMPP side besides XMPPSender
+// (xmpp.S2S and xmpp.Component satisfy it): a Jingle IQ set sent and its
+// result awaited; an IQ error comes back as a *translate.JingleError.
+type JingleSender interface {
+	SendJingle(ctx context.Context, iq translate.JingleIQ) error
+}
+
+// CallSender is what calls need from the SIP side (sip.Endpoint satisfies
+// it): INVITE as UAC with its provisional responses, and BYE.
+type CallSender interface {
+	Invite(ctx context.Context, d translate.SIPDialog, sdp []byte, subject string, progress func(status int)) (translate.SIPDialog, []byte, error)
+	Bye(ctx context.Context, d translate.SIPDialog) (translate.SIPDialog, error)
+}

@@ -1,0 +1,224 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/sxgw/sxgw/jingle"
+	"github.com/sxgw/sxgw/translate"
+)
+
+// sipResource is the resource of a SIP party's JID when its URI names no
+// device (no gr parameter): Jingle addresses full JIDs (XEP-0166 §7.1).
+const sipResource = "sip"
+
+// SIPInvite translates a call from SIP (an INVITE without MSRP media) to
+// Jingle: the SDP offer becomes the contents of a session that rings every
+// device of the XMPP user through an XEP-0353 propose to the bare JID;
+// the device that proceeds gets the session-initiate, and its
+// session-accept is the 200's SDP answer. A device named by the
+// Request-URI's gr parameter gets the session-initiate at once. ctx ends
+// on CANCEL: the XMPP side is told with retract or session-terminate.
+func (g *Gateway) SIPInvite(ctx context.Context, inv translate.SIPInvite, progress func(int)) ([]byte, error) {
+	if !inv.New {
+		return g.reinvite(inv)
+	}
+	js, _, p, err := g.callPorts()
+	if err != nil {
+		return nil, err
+	}
+	from, to, err := g.sipAddresses(inv.Dialog.RemoteURI, inv.RequestURI)
+	if err != nil {
+		return nil, err
+	}
+	if len(inv.SDP) == 0 {
+		// RFC 3261 §13.2.1 allows an offerless INVITE; a Jingle
+		// session-initiate needs the contents.
+		return nil, refuse(488, translate.CondNotAcceptable, "an INVITE to XMPP needs an SDP offer")
+	}
+	if from.Resourcepart() == "" {
+		from, _ = from.WithResource(sipResource)
+	}
+	c := &call{sid: newID(), dir: dirSIPToXMPP, sipJID: from, xmppJID: to, dialog: inv.Dialog,
+		mapping: jingle.NewMapping(jingle.RoleInitiator, sessionID()), events: make(chan callEvent, 8), started: time.Now()}
+	c.session = jingle.NewSession(c.sid, jingle.RoleInitiator)
+	media, err := c.mapping.SDPToJingle(jingle.Offer, inv.SDP)
+	if err != nil {
+		g.m.calls.WithLabelValues(dirSIPToXMPP, outcomeFailed).Inc()
+		return nil, sdpFailure(err)
+	}
+	if !g.calls.add(c, to) {
+		return nil, refuse(500, translate.CondInternalServerError, "session id collision")
+	}
+	g.calls.setDialog(c, inv.Dialog)
+	answer, outcome, err := g.ringXMPP(ctx, js, p, c, media, progress)
+	if err != nil {
+		g.endCall(c, outcome)
+		return nil, err
+	}
+	g.answeredCall(c)
+	return answer, nil
+}
+
+// ringXMPP runs the set-up of a SIP-initiated call up to the answer.
+func (g *Gateway) ringXMPP(ctx context.Context, js JingleSender, p *sides, c *call, media *jingle.Media, progress func(int)) ([]byte, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, callRingTimeout)
+	defer cancel()
+	proposed := false
+	if c.xmppJID.Resourcepart() == "" {
+		// XEP-0353 §3: propose to the bare JID, so that every device rings.
+		desc := make([]jingle.RTPDescription, 0, len(media.Contents))
+		for _, ct := range media.Contents {
+			if ct.Description != nil {
+				desc = append(desc, jingle.RTPDescription{Media: ct.Description.Media})
+			}
+		}
+		if err := g.sendJingleMessage(p, c, &jingle.Message{Action: jingle.MessagePropose, ID: c.sid, Descriptions: desc}); err != nil {
+			return nil, outcomeFailed, err
+		}
+		proposed = true
+	} else if err := g.initiate(js, c, media); err != nil {
+		return nil, outcomeFailed, err
+	}
+	initiated := !proposed
+	for {
+		select {
+		case <-ctx.Done():
+			// CANCEL (or no answer in time): retract the proposal or end
+			// the session (XEP-0353 §3.2, XEP-0166 §6.7 cancel).
+			outcome, status := outcomeCanceled, 487
+			if ctx.Err() == context.DeadlineExceeded {
+				outcome, status = outcomeRejected, 480
+			}
+			if initiated {
+				g.terminate(js, c, jingle.ConditionCancel, "")
+			} else {
+				_ = g.sendJingleMessage(p, c, &jingle.Message{Action: jingle.MessageRetract, ID: c.sid,
+					Reason: &jingle.Reason{Condition: jingle.ConditionCancel}})
+			}
+			return nil, outcome, refuse(status, translate.CondRecipientUnavailable, "no answer")
+		case ev := <-c.events:
+			switch {
+			case ev.ringing:
+				progress(180)
+			case ev.reject != nil:
+				code, reason := statusForReason(ev.reject.Condition)
+				return nil, outcomeRejected, refuse(code, translate.CondNotAcceptable, reason)
+			case !ev.proceed.Equal(jid.JID{}) && !initiated:
+				c.mu.Lock()
+				c.xmppJID = ev.proceed
+				c.mu.Unlock()
+				if err := g.initiate(js, c, media); err != nil {
+					return nil, outcomeFailed, err
+				}
+				initiated = true
+				progress(180)
+			case ev.accept != nil:
+				c.mu.Lock()
+				c.contents, c.groups = ev.accept.Contents, ev.accept.Groups
+				sdp, err := c.mapping.JingleToSDP(jingle.Answer, c.contents, c.groups)
+				if err == nil {
+					c.lastSDP = sdp.Body
+				}
+				c.mu.Unlock()
+				if err != nil {
+					g.terminate(js, c, jingleReasonOf(err), "")
+					return nil, outcomeFailed, sdpFailure(err)
+				}
+				return sdp.Body, outcomeAnswered, nil
+			}
+		}
+	}
+}
+
+// initiate sends session-initiate (XEP-0166 §6.2) to the XMPP device.
+func (g *Gateway) initiate(js JingleSender, c *call, media *jingle.Media) error {
+	c.mu.Lock()
+	j := media.Jingle(jingle.ActionSessionInitiate, c.sid)
+	j.Initiator = c.sipJID.String()
+	_, err := c.session.Send(j)
+	c.mu.Unlock()
+	if err != nil {
+		return refuse(500, translate.CondInternalServerError, err.Error())
+	}
+	if err := g.sendJingle(js, c, j); err != nil {
+		return translate.ErrorOf(err)
+	}
+	return nil
+}
+
+// sendJingleMessage sends an XEP-0353 message of c from the SIP party to
+// the XMPP party.
+func (g *Gateway) sendJingleMessage(p *sides, c *call, m *jingle.Message) error {
+	body, err := m.Encode()
+	if err != nil {
+		return refuse(500, translate.CondInternalServerError, err.Error())
+	}
+	c.mu.Lock()
+	from, to := c.sipJID, c.xmppJID
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(g.ctx, jingleIQTimeout)
+	defer cancel()
+	if err := p.xmpp.SendMessage(ctx, translate.XMPPMessage{From: from, To: to, ID: newID(), Type: translate.TypeChat, JingleMessage: body}); err != nil {
+		return translate.ErrorOf(err)
+	}
+	return nil
+}
+
+// reinvite answers a re-INVITE (RFC 3261 §14.2): a session refresh gets
+// the same SDP again; media changes are not translated yet (XEP-0166
+// content-add/-modify), so they are refused with 488 and the call goes on
+// as it was (RFC 3261 §14.2: a failed re-INVITE leaves the session
+// unchanged).
+func (g *Gateway) reinvite(inv translate.SIPInvite) ([]byte, error) {
+	c := g.calls.byDlg(inv.Dialog)
+	if c == nil {
+		return nil, refuse(481, translate.CondItemNotFound, "no such call")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(inv.SDP) == 0 {
+		if c.lastSDP == nil {
+			return nil, refuse(488, translate.CondNotAcceptable, "no session description")
+		}
+		return c.lastSDP, nil
+	}
+	media, err := c.mapping.SDPToJingle(jingle.Offer, inv.SDP)
+	if err != nil {
+		return nil, sdpFailure(err)
+	}
+	if media.Unchanged && c.lastSDP != nil {
+		return c.lastSDP, nil
+	}
+	return nil, refuse(488, translate.CondFeatureNotImplemented, "media changes are not translated to Jingle yet")
+}
+
+// SIPAck: the SIP side confirmed the answer; the dialog as it is now
+// (the remote target from the ACK) is kept for the BYE.
+func (g *Gateway) SIPAck(_ context.Context, d translate.SIPDialog) {
+	c := g.calls.byDlg(d)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if d.RemoteTarget != "" {
+		c.dialog.RemoteTarget = d.RemoteTarget
+	}
+	c.mu.Unlock()
+}
+
+// SIPBye: the SIP party hung up: session-terminate success (XEP-0166
+// §6.7).
+func (g *Gateway) SIPBye(_ context.Context, d translate.SIPDialog) error {
+	c := g.calls.byDlg(d)
+	if c == nil {
+		return refuse(481, translate.CondItemNotFound, "no such call")
+	}
+	if js, _, _, err := g.callPorts(); err == nil {
+		g.terminate(js, c, jingle.ConditionSuccess, "")
+	}
+	g.endCall(c, outcomeAnswered)
+	return nil
+}

@@ -1,0 +1,253 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/sxgw/sxgw/jingle"
+	"github.com/sxgw/sxgw/translate"
+)
+
+func vector(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "jingle", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func jingleMsg(t *testing.T, a jingle.MessageAction, id string) []byte {
+	t.Helper()
+	b, err := (&jingle.Message{Action: a, ID: id}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func decodeJingle(t *testing.T, iq translate.JingleIQ) *jingle.Jingle {
+	t.Helper()
+	j, err := jingle.Decode(iq.Payload)
+	if err != nil {
+		t.Fatalf("jingle from the gateway does not decode: %v\n%s", err, iq.Payload)
+	}
+	return j
+}
+
+func waitJingle(t *testing.T, x *fakeXMPP, action jingle.Action) (translate.JingleIQ, *jingle.Jingle) {
+	t.Helper()
+	iq := waitIn(t, "no Jingle "+string(action), &x.mu, &x.jingles, x.changed, func(iq translate.JingleIQ) bool {
+		return strings.Contains(string(iq.Payload), `action="`+string(action)+`"`)
+	})
+	return iq, decodeJingle(t, iq)
+}
+
+// A SIP call to an XMPP user (XEP-0353, XEP-0166 §6): propose to the bare
+// JID, session-initiate to the device that proceeds, its session-accept
+// is the 200's SDP, and BYE is session-terminate success.
+func TestCallFromSIP(t *testing.T) {
+	g, x, _ := newTestGateway(t, nil)
+	ctx := context.Background()
+	inv := translate.SIPInvite{New: true, RequestURI: "sip:alice@xmpp.test", SDP: vector(t, "01-sip-phone-audio-offer.sdp"),
+		Dialog: translate.SIPDialog{CallID: "call-1", LocalTag: "uas", RemoteTag: "uac", RemoteURI: "sip:carol@sip.test"}}
+	type result struct {
+		sdp []byte
+		err error
+	}
+	done := make(chan result, 1)
+	rang := make(chan int, 4)
+	go func() {
+		sdp, err := g.SIPInvite(ctx, inv, func(code int) { rang <- code })
+		done <- result{sdp, err}
+	}()
+	propose := x.waitMessage(t, "propose", func(m translate.XMPPMessage) bool { return len(m.JingleMessage) > 0 })
+	jm, err := jingle.DecodeMessage(propose.JingleMessage)
+	if err != nil || jm.Action != jingle.MessagePropose || propose.To.String() != "alice@xmpp.test" || len(jm.Descriptions) != 1 || jm.Descriptions[0].Media != "audio" {
+		t.Fatalf("propose %+v %v to %s", jm, err, propose.To)
+	}
+	phone := jid.MustParse("alice@xmpp.test/phone")
+	if err := g.XMPPMessage(ctx, translate.XMPPMessage{From: phone, To: propose.From, Type: "chat", JingleMessage: jingleMsg(t, jingle.MessageProceed, jm.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	iq, si := waitJingle(t, x, jingle.ActionSessionInitiate)
+	if !iq.To.Equal(phone) || si.SID != jm.ID || len(si.Contents) != 1 || si.Initiator != "carol@sip.test/sip" {
+		t.Fatalf("session-initiate to %s: %+v", iq.To, si)
+	}
+	if code := <-rang; code != 180 {
+		t.Fatalf("progress %d, want 180", code)
+	}
+	accept := &jingle.Jingle{Action: jingle.ActionSessionAccept, SID: si.SID, Responder: phone.String(), Contents: si.Contents}
+	body, _ := accept.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: phone, To: iq.From, ID: "a1", Payload: body}); err != nil {
+		t.Fatalf("session-accept refused: %v", err)
+	}
+	r := <-done
+	if r.err != nil || !strings.Contains(string(r.sdp), "m=audio ") || !strings.Contains(string(r.sdp), "a=rtpmap:9 G722/8000") {
+		t.Fatalf("answer %v:\n%s", r.err, r.sdp)
+	}
+	// Out of order: a second session-accept.
+	err = g.XMPPJingle(ctx, translate.JingleIQ{From: phone, To: iq.From, ID: "a2", Payload: body})
+	var je *translate.JingleError
+	if !errors.As(err, &je) || je.JingleCondition != translate.JingleOutOfOrder {
+		t.Fatalf("second session-accept: %v", err)
+	}
+	if err := g.SIPBye(ctx, inv.Dialog); err != nil {
+		t.Fatal(err)
+	}
+	_, term := waitJingle(t, x, jingle.ActionSessionTerminate)
+	if term.Reason == nil || term.Reason.Condition != jingle.ConditionSuccess {
+		t.Fatalf("terminate %+v", term.Reason)
+	}
+	if err := g.SIPBye(ctx, inv.Dialog); errStatus(err) != 481 {
+		t.Fatalf("BYE of an ended call: %v", err)
+	}
+}
+
+// The XMPP device rejects (XEP-0353 reject, busy): 486.
+func TestCallFromSIPRejected(t *testing.T) {
+	g, x, _ := newTestGateway(t, nil)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.SIPInvite(ctx, translate.SIPInvite{New: true, RequestURI: "sip:alice@xmpp.test", SDP: vector(t, "01-sip-phone-audio-offer.sdp"),
+			Dialog: translate.SIPDialog{CallID: "call-2", LocalTag: "uas", RemoteURI: "sip:carol@sip.test"}}, func(int) {})
+		done <- err
+	}()
+	propose := x.waitMessage(t, "propose", func(m translate.XMPPMessage) bool { return len(m.JingleMessage) > 0 })
+	jm, _ := jingle.DecodeMessage(propose.JingleMessage)
+	rej, _ := (&jingle.Message{Action: jingle.MessageReject, ID: jm.ID, Reason: &jingle.Reason{Condition: jingle.ConditionBusy}}).Encode()
+	if err := g.XMPPMessage(ctx, translate.XMPPMessage{From: jid.MustParse("alice@xmpp.test/phone"), To: propose.From, JingleMessage: rej}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; errStatus(err) != 486 {
+		t.Fatalf("rejected call: %v, want 486", err)
+	}
+}
+
+// CANCEL before anyone proceeds: the proposal is retracted, 487.
+func TestCallFromSIPCanceled(t *testing.T) {
+	g, x, _ := newTestGateway(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.SIPInvite(ctx, translate.SIPInvite{New: true, RequestURI: "sip:alice@xmpp.test", SDP: vector(t, "01-sip-phone-audio-offer.sdp"),
+			Dialog: translate.SIPDialog{CallID: "call-3", LocalTag: "uas", RemoteURI: "sip:carol@sip.test"}}, func(int) {})
+		done <- err
+	}()
+	x.waitMessage(t, "propose", func(m translate.XMPPMessage) bool { return strings.Contains(string(m.JingleMessage), "propose") })
+	cancel()
+	if err := <-done; errStatus(err) != 487 {
+		t.Fatalf("canceled call: %v", err)
+	}
+	x.waitMessage(t, "retract", func(m translate.XMPPMessage) bool { return strings.Contains(string(m.JingleMessage), "retract") })
+}
+
+// Bad SDP: 400 for SDP that does not parse, 488 for nothing mappable
+// (an MSRP-only offer that reached the call path).
+func TestCallFromSIPBadSDP(t *testing.T) {
+	g, _, _ := newTestGateway(t, nil)
+	for _, tc := range []struct {
+		sdp  []byte
+		code int
+	}{
+		{[]byte("this is not SDP"), 400},
+		{vector(t, "13-sylk-msrp-chat.sdp"), 488},
+		{nil, 488},
+	} {
+		_, err := g.SIPInvite(context.Background(), translate.SIPInvite{New: true, RequestURI: "sip:alice@xmpp.test", SDP: tc.sdp,
+			Dialog: translate.SIPDialog{CallID: "bad", LocalTag: "uas", RemoteURI: "sip:carol@sip.test"}}, func(int) {})
+		if errStatus(err) != tc.code {
+			t.Errorf("INVITE with %.20q: %v, want %d", tc.sdp, err, tc.code)
+		}
+	}
+}
+
+// A Jingle call to a SIP user: the session-initiate becomes an INVITE
+// whose 200 is the session-accept; 180 is session-info ringing; a 486
+// ends the session with busy.
+func TestCallFromXMPP(t *testing.T) {
+	g, x, s := newTestGateway(t, nil)
+	ctx := context.Background()
+	alice := jid.MustParse("alice@xmpp.test/laptop")
+	offer := string(vector(t, "01-sip-phone-audio-offer.xep.xml"))
+	// The vector is the whole IQ: its <jingle/> is the payload.
+	offer = offer[strings.Index(offer, "<jingle"):]
+	offer = offer[:strings.LastIndex(offer, "</jingle>")+len("</jingle>")]
+	si, err := jingle.Decode([]byte(offer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si.Action, si.SID, si.Initiator = jingle.ActionSessionInitiate, "sid-1", alice.String()
+	body, _ := si.Encode()
+	carol := jid.MustParse("carol@sip.test/sip")
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
+		t.Fatalf("session-initiate refused: %v", err)
+	}
+	inv := waitIn(t, "no INVITE", &s.mu, &s.invites, s.changed, func(fakeInvite) bool { return true })
+	if inv.d.RemoteURI != "sip:carol@sip.test" || inv.d.LocalURI != "sip:alice@xmpp.test" || !strings.Contains(string(inv.sdp), "m=audio ") {
+		t.Fatalf("INVITE %+v\n%s", inv.d, inv.sdp)
+	}
+	_, ringing := waitJingle(t, x, jingle.ActionSessionInfo)
+	if ringing.Info == nil || ringing.Info.Kind != jingle.InfoRinging {
+		t.Fatalf("session-info %+v", ringing.Info)
+	}
+	iq, acc := waitJingle(t, x, jingle.ActionSessionAccept)
+	if !iq.To.Equal(alice) || acc.SID != "sid-1" || acc.Responder != carol.String() || len(acc.Contents) != 1 {
+		t.Fatalf("session-accept to %s: %+v", iq.To, acc)
+	}
+	// alice hangs up: BYE.
+	term, _ := (&jingle.Jingle{Action: jingle.ActionSessionTerminate, SID: "sid-1", Reason: &jingle.Reason{Condition: jingle.ConditionSuccess}}).Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "t1", Payload: term}); err != nil {
+		t.Fatal(err)
+	}
+	bye := waitIn(t, "no BYE", &s.mu, &s.byes, s.changed, func(translate.SIPDialog) bool { return true })
+	if bye.CallID != inv.d.CallID {
+		t.Fatalf("BYE in %q, want %q", bye.CallID, inv.d.CallID)
+	}
+	// Unknown session afterwards.
+	err = g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "t2", Payload: term})
+	var je *translate.JingleError
+	if !errors.As(err, &je) || je.JingleCondition != translate.JingleUnknownSession {
+		t.Fatalf("terminate of an ended session: %v", err)
+	}
+
+	// Busy.
+	s.mu.Lock()
+	s.inviteErr = sipStatus(486)
+	s.mu.Unlock()
+	si.SID = "sid-2"
+	body, _ = si.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i2", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	_, busy := waitJingle(t, x, jingle.ActionSessionTerminate)
+	if busy.SID != "sid-2" || busy.Reason == nil || busy.Reason.Condition != jingle.ConditionBusy {
+		t.Fatalf("486 became %+v", busy)
+	}
+}
+
+// XEP-0353 from XMPP: a propose to a SIP user is answered with proceed.
+func TestProposeToSIPUser(t *testing.T) {
+	g, x, _ := newTestGateway(t, nil)
+	alice := jid.MustParse("alice@xmpp.test/laptop")
+	propose, err := (&jingle.Message{Action: jingle.MessagePropose, ID: "p1", Descriptions: []jingle.RTPDescription{{Media: "audio"}}}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.XMPPMessage(context.Background(), translate.XMPPMessage{From: alice, To: jid.MustParse("carol@sip.test"), Type: "chat",
+		JingleMessage: propose}); err != nil {
+		t.Fatal(err)
+	}
+	m := x.waitMessage(t, "proceed", func(m translate.XMPPMessage) bool { return len(m.JingleMessage) > 0 })
+	jm, err := jingle.DecodeMessage(m.JingleMessage)
+	if err != nil || jm.Action != jingle.MessageProceed || jm.ID != "p1" || !m.To.Equal(alice) || m.From.String() != "carol@sip.test/sip" {
+		t.Fatalf("answer to propose: %+v %v from %s to %s", jm, err, m.From, m.To)
+	}
+}

@@ -1,0 +1,274 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/sxgw/sxgw/jingle"
+	"github.com/sxgw/sxgw/translate"
+)
+
+// trickleWait is how long a session-initiate whose transports carry no
+// candidate yet waits for them (XEP-0176 trickle, transport-info) before
+// the INVITE goes out: a SIP peer without trickle (RFC 8840) needs them
+// all in the offer.
+const trickleWait = 2 * time.Second
+
+// XMPPJingle handles a Jingle IQ to a SIP user (XEP-0166 §7): a
+// session-initiate starts a call to SIP; the other actions belong to a
+// call by sid. nil acknowledges the IQ; errors carry the XEP-0166 §10
+// conditions.
+func (g *Gateway) XMPPJingle(_ context.Context, iq translate.JingleIQ) error {
+	js, cs, _, err := g.callPorts()
+	if err != nil {
+		return err
+	}
+	if g.serves(iq.From.Domainpart()) {
+		return refuse(0, translate.CondForbidden, "loop: sender is in a domain this gateway serves")
+	}
+	j, err := jingle.Decode(iq.Payload)
+	if err != nil {
+		return &translate.JingleError{Condition: translate.CondBadRequest, Type: "modify", Text: err.Error()}
+	}
+	if j.Action == jingle.ActionSessionInitiate {
+		return g.callFromXMPP(js, cs, iq, j)
+	}
+	c := g.calls.bySession(j.SID, iq.From)
+	if c == nil {
+		return unknownSession()
+	}
+	switch j.Action {
+	case jingle.ActionContentAdd, jingle.ActionContentModify, jingle.ActionContentRemove,
+		jingle.ActionTransportReplace, jingle.ActionDescriptionInfo, jingle.ActionSecurityInfo:
+		// Not translated to re-INVITEs yet: refused, the session goes on.
+		return &translate.JingleError{Condition: translate.CondFeatureNotImplemented, Type: "cancel", Text: string(j.Action) + " is not translated to SIP yet"}
+	}
+	c.mu.Lock()
+	_, err = c.session.Receive(j)
+	if err == nil && j.Action == jingle.ActionTransportInfo {
+		_, err = jingle.ApplyTransportInfo(c.contents, j)
+	}
+	dir, answered := c.dir, c.answered
+	c.mu.Unlock()
+	if err != nil {
+		return sessionIQError(err)
+	}
+	switch j.Action {
+	case jingle.ActionSessionAccept:
+		c.post(callEvent{accept: j})
+	case jingle.ActionSessionInfo:
+		if j.Info != nil && j.Info.Kind == jingle.InfoRinging {
+			c.post(callEvent{ringing: true})
+		}
+	case jingle.ActionSessionTerminate:
+		reason := j.Reason
+		if reason == nil {
+			reason = &jingle.Reason{Condition: jingle.ConditionSuccess}
+		}
+		switch {
+		case answered:
+			g.hangUpSIP(cs, c)
+			g.endCall(c, outcomeAnswered)
+		case dir == dirSIPToXMPP:
+			c.post(callEvent{reject: reason})
+		default:
+			c.mu.Lock()
+			cancel := c.cancel
+			c.mu.Unlock()
+			if cancel != nil {
+				cancel() // the INVITE is CANCELed (RFC 3261 §9.1)
+			}
+		}
+	}
+	return nil
+}
+
+// hangUpSIP sends the BYE of an answered call, in the background.
+func (g *Gateway) hangUpSIP(cs CallSender, c *call) {
+	c.mu.Lock()
+	d := c.dialog
+	c.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
+		defer cancel()
+		if _, err := cs.Bye(ctx, d); err != nil {
+			g.log.Debug("BYE of a call failed", "err", err)
+		}
+	}()
+}
+
+// callFromXMPP starts a call from an XMPP user to a SIP user: the
+// session-initiate is acknowledged, then its contents become the SDP offer
+// of an INVITE (XEP-0166 §6.2, RFC 3264).
+func (g *Gateway) callFromXMPP(js JingleSender, cs CallSender, iq translate.JingleIQ, j *jingle.Jingle) error {
+	if !g.serves(iq.To.Domainpart()) || iq.To.Localpart() == "" {
+		return &translate.JingleError{Condition: translate.CondItemNotFound, Type: "cancel", Text: "no such user"}
+	}
+	to := iq.To
+	if to.Resourcepart() == "" {
+		to, _ = to.WithResource(sipResource)
+	}
+	c := &call{sid: j.SID, dir: dirXMPPToSIP, sipJID: to, xmppJID: iq.From,
+		mapping: jingle.NewMapping(jingle.RoleResponder, sessionID()), events: make(chan callEvent, 8), started: time.Now(),
+		contents: j.Contents, groups: j.Groups}
+	c.session = jingle.NewSession(j.SID, jingle.RoleResponder)
+	if _, err := c.session.Receive(j); err != nil {
+		return sessionIQError(err)
+	}
+	if !g.calls.add(c, iq.From) {
+		return &translate.JingleError{Condition: translate.CondConflict, Type: "cancel", Text: "session id in use"}
+	}
+	go g.dialSIP(js, cs, c, iq)
+	return nil
+}
+
+// dialSIP places the INVITE of an XMPP-initiated call and reports its
+// outcome to the XMPP party: ringing as session-info, the answer as
+// session-accept, a failure as session-terminate with the mapped reason.
+func (g *Gateway) dialSIP(js JingleSender, cs CallSender, c *call, iq translate.JingleIQ) {
+	if !hasCandidates(c.contents) {
+		t := time.NewTimer(trickleWait)
+		select {
+		case <-t.C:
+		case <-g.ctx.Done():
+			t.Stop()
+		}
+	}
+	from, err := translate.JIDToSIP(iq.From.Bare(), g.xmppSide)
+	if err != nil {
+		g.terminate(js, c, jingle.ConditionGeneralError, "caller has no SIP address")
+		g.endCall(c, outcomeFailed)
+		return
+	}
+	to, err := translate.JIDToSIP(iq.To.Bare(), g.sipSide)
+	if err != nil {
+		g.terminate(js, c, jingle.ConditionGone, "no SIP address")
+		g.endCall(c, outcomeFailed)
+		return
+	}
+	c.mu.Lock()
+	sdp, err := c.mapping.JingleToSDP(jingle.Offer, c.contents, c.groups)
+	ctx, cancel := context.WithTimeout(g.ctx, callRingTimeout)
+	c.cancel = cancel
+	c.mu.Unlock()
+	defer cancel()
+	if err != nil {
+		g.terminate(js, c, jingleReasonOf(err), err.Error())
+		g.endCall(c, outcomeFailed)
+		return
+	}
+	d := translate.SIPDialog{CallID: newID() + "@sxgw", LocalTag: newID(), LocalURI: from, RemoteURI: to}
+	var ringing atomic.Bool
+	d, answer, err := cs.Invite(ctx, d, sdp.Body, "", func(status int) {
+		if status == 180 && ringing.CompareAndSwap(false, true) {
+			go func() {
+				_ = g.sendJingle(js, c, &jingle.Jingle{Action: jingle.ActionSessionInfo, SID: c.sid, Info: &jingle.Info{Kind: jingle.InfoRinging}})
+			}()
+		}
+	})
+	if err != nil {
+		if ctx.Err() != nil && g.ctx.Err() == nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			g.endCall(c, outcomeCanceled) // the XMPP party terminated first
+			return
+		}
+		code := 480
+		var sc interface{ SIPResponse() (int, string) }
+		if errors.As(err, &sc) {
+			code, _ = sc.SIPResponse()
+		}
+		g.terminate(js, c, reasonForStatus(code), err.Error())
+		g.endCall(c, outcomeRejected)
+		return
+	}
+	c.mu.Lock()
+	c.dialog = d
+	media, merr := c.mapping.SDPToJingle(jingle.Answer, answer)
+	c.mu.Unlock()
+	g.calls.setDialog(c, d)
+	if merr != nil {
+		g.hangUpSIP(cs, c)
+		g.terminate(js, c, jingleReasonOf(merr), merr.Error())
+		g.endCall(c, outcomeFailed)
+		return
+	}
+	accept := media.Jingle(jingle.ActionSessionAccept, c.sid)
+	accept.Responder = c.sipJID.String()
+	c.mu.Lock()
+	_, serr := c.session.Send(accept)
+	c.mu.Unlock()
+	if serr == nil {
+		serr = g.sendJingle(js, c, accept)
+	}
+	if serr != nil {
+		g.hangUpSIP(cs, c)
+		g.endCall(c, outcomeFailed)
+		return
+	}
+	g.answeredCall(c)
+}
+
+// hasCandidates reports whether any content's transport carries a
+// candidate already.
+func hasCandidates(cs []jingle.Content) bool {
+	for _, c := range cs {
+		if c.ICEUDP != nil && len(c.ICEUDP.Candidates) > 0 {
+			return true
+		}
+		if c.RawUDP != nil && len(c.RawUDP.Candidates) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// jingleMessage handles XEP-0353 messages: a propose from an XMPP user to
+// a SIP user is answered with proceed at once (the SIP side rings when the
+// session-initiate becomes an INVITE); proceed, reject and ringing answer
+// the gateway's own propose for a SIP caller.
+func (g *Gateway) jingleMessage(m translate.XMPPMessage) error {
+	p, err := g.ports()
+	if err != nil {
+		return err
+	}
+	jm, err := jingle.DecodeMessage(m.JingleMessage)
+	if err != nil {
+		return refuse(400, translate.CondBadRequest, err.Error())
+	}
+	switch jm.Action {
+	case jingle.MessagePropose:
+		if !g.serves(m.To.Domainpart()) || m.To.Localpart() == "" {
+			return refuse(404, translate.CondItemNotFound, "no such user")
+		}
+		from := m.To
+		if from.Resourcepart() == "" {
+			from, _ = from.WithResource(sipResource)
+		}
+		body, err := (&jingle.Message{Action: jingle.MessageProceed, ID: jm.ID}).Encode()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(g.ctx, jingleIQTimeout)
+		defer cancel()
+		return p.xmpp.SendMessage(ctx, translate.XMPPMessage{From: from, To: m.From, ID: newID(), Type: translate.TypeChat, JingleMessage: body})
+	case jingle.MessageProceed, jingle.MessageReject, jingle.MessageRinging:
+		c := g.calls.bySession(jm.ID, m.From)
+		if c == nil {
+			return nil // a late answer to a call that is over
+		}
+		switch jm.Action {
+		case jingle.MessageProceed:
+			c.post(callEvent{proceed: m.From})
+		case jingle.MessageReject:
+			reason := jm.Reason
+			if reason == nil {
+				reason = &jingle.Reason{Condition: jingle.ConditionDecline}
+			}
+			c.post(callEvent{reject: reason})
+		case jingle.MessageRinging:
+			c.post(callEvent{ringing: true})
+		}
+	}
+	return nil
+}
