@@ -20,5 +20,12 @@ func (e *Endpoint) handleOptions(req *sipgosip.Request, tx sipgosip.ServerTransa
 	if h := e.allowEventsHeader(); h != nil {
 		headers = append(headers, h)
 	}
+	if cs := e.chats.Load(); cs != nil && cs.rooms != nil && cs.isRoomHost(req.Recipient.String()) && req.Recipient.User != "" {
+		// RFC 4579 §4.3: a focus answers OPTIONS to its conference URI
+		// with 'isfocus' in the Contact.
+		contact := e.responseContact(req, tx, req.Recipient.User)
+		contact.Params.Add("isfocus", "")
+		headers = append(headers, contact)
+	}
 	e.respond(tx, req, 200, "OK", headers...)
 }

@@ -214,3 +214,29 @@ func TestAllowWithout(t *testing.T) {
 		t.Errorf("allowWithout = %q", got)
 	}
 }
+
+// TestFocusOptions: OPTIONS to a room is answered by the focus (RFC 4579
+// §4.3: Contact with isfocus), and the endpoint supports norefersub (RFC
+// 4488), so a REFER that requires it is taken.
+func TestFocusOptions(t *testing.T) {
+	core := newRoomCore()
+	e := startChats(t, confDomain, core)
+	p := newSIPPeer(t, e, "alice")
+	p.send(p.wire("OPTIONS", roomURIText, aliceFrom, roomToHeader, "opt-1@peer.test", 1, nil, ""))
+	res := p.response("OPTIONS")
+	if res.StatusCode != 200 {
+		t.Fatalf("OPTIONS: %d", res.StatusCode)
+	}
+	if c := res.Contact(); c == nil || !c.Params.Has("isfocus") || c.Address.User != "lobby" {
+		t.Errorf("OPTIONS to the room: Contact %v", c)
+	}
+	if v, _ := header(res, "Supported"); v != "norefersub" {
+		t.Errorf("Supported %q, want norefersub", v)
+	}
+	p.send(p.wire("REFER", roomURIText, aliceFrom, roomToHeader, "refer-req@peer.test", 1,
+		[]string{"Refer-To: sip:dave@xmpp.test", "Refer-Sub: false", "Require: norefersub"}, ""))
+	if res = p.response("REFER"); res.StatusCode != 202 {
+		t.Fatalf("REFER requiring norefersub: %d %s", res.StatusCode, res.Reason)
+	}
+	core.await(t, "refer")
+}

@@ -98,8 +98,14 @@ func (e *Endpoint) check(req *sipgosip.Request, rt *routes) *rejection {
 }
 
 // supported lists the option tags this endpoint implements (RFC 3261
-// §20.37); none yet.
-func (e *Endpoint) supported() []string { return nil }
+// §20.37): norefersub (RFC 4488) when rooms take REFER, which honours
+// Refer-Sub: false.
+func (e *Endpoint) supported() []string {
+	if cs := e.chats.Load(); cs != nil && cs.rooms != nil {
+		return []string{"norefersub"}
+	}
+	return nil
+}
 
 // builtin returns the endpoint's own handler for a method, if any.
 func (e *Endpoint) builtin(m sipgosip.RequestMethod) Handler {
