@@ -277,8 +277,9 @@ func toServerNS(el *Element) {
 // Close ends the stream with </stream:stream> and waits, bounded by ctx.
 func (c *Component) Close(ctx context.Context) error {
 	c.cancel()
+	c.rt.jobs.stop()
 	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
+	go func() { c.wg.Wait(); c.rt.jobs.wait(); close(done) }()
 	select {
 	case <-done:
 		return nil

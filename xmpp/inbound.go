@@ -39,9 +39,28 @@ type RoomInbound interface {
 	XMPPMUCOwner(ctx context.Context, o translate.MUCOwner) (map[string][]string, error)
 }
 
+// JingleInbound is what the XMPP side needs from a core that translates
+// calls: the Jingle requests (XEP-0166) XMPP users address to the users
+// of served domains. It is optional, found like RoomInbound; without it
+// they get service-unavailable (XEP-0166 §6.3.2: no Jingle support).
+//
+// The payload is the <jingle xmlns='urn:xmpp:jingle:1'/> element as XML
+// with its namespaces declared, at most Options.MaxStanzaSize bytes, with
+// an action and a sid. XMPPJingle is called on a goroutine of the sender
+// (not the stream's reader), in the order the sender's requests and
+// XEP-0353 messages arrived, with a context that ends after 30 seconds or
+// on Close. nil sends the empty result that acknowledges the request
+// (XEP-0166 §6.3.1); an error is sent back: a *translate.JingleError
+// with its stanza condition and Jingle condition (§10), other errors as
+// for Inbound.
+type JingleInbound interface {
+	XMPPJingle(ctx context.Context, iq translate.JingleIQ) error
+}
+
 // NewInboundHandler adapts the core's Inbound to a Handler: it decodes
 // stanzas into translate values and answers IQs nobody handles. When in
-// also implements RoomInbound, room IQs go to it.
+// also implements RoomInbound, room IQs go to it; when it implements
+// JingleInbound, Jingle requests do.
 func NewInboundHandler(in Inbound) Handler { return inboundHandler{in} }
 
 type inboundHandler struct{ in Inbound }
@@ -50,6 +69,23 @@ type inboundHandler struct{ in Inbound }
 func (h inboundHandler) roomInbound() RoomInbound {
 	ri, _ := h.in.(RoomInbound)
 	return ri
+}
+
+// jingleInbound returns the core's JingleInbound, if it has one.
+func (h inboundHandler) jingleInbound() JingleInbound {
+	ji, _ := h.in.(JingleInbound)
+	return ji
+}
+
+// jingleOf finds the JingleInbound behind a Handler, as roomsOf does.
+func jingleOf(h Handler) JingleInbound {
+	switch v := h.(type) {
+	case JingleInbound:
+		return v
+	case interface{ jingleInbound() JingleInbound }:
+		return v.jingleInbound()
+	}
+	return nil
 }
 
 // roomsOf finds the RoomInbound behind a Handler: the Handler itself, or

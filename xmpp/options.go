@@ -60,6 +60,11 @@ type Options struct {
 	QueueSize int
 	// Features are extra disco#info features the gateway implements.
 	Features []string
+	// UserFeatures, when not empty, are the disco#info features answered
+	// for the users of Domains (user@domain, with or without a resource):
+	// what a call to them supports, e.g. the Jingle namespaces (XEP-0166
+	// §11). When empty, disco to users goes to the Handler.
+	UserFeatures []string
 	// Version is reported by jabber:iq:version (XEP-0092).
 	Version  string
 	Resolver Resolver

@@ -25,6 +25,16 @@ type router struct {
 	pending     *tracker
 	m           *metrics
 	log         *slog.Logger
+
+	// jingle receives Jingle IQs to users (jingle.go); nil leaves them
+	// to handler.
+	jingle JingleInbound
+	// userFeatures are the disco#info features of users (useriq.go);
+	// nil leaves user disco to handler.
+	userFeatures []string
+	maxStanza    int
+	// jobs runs Jingle signalling in order per sender (serial.go).
+	jobs *serialQueues
 }
 
 // newRouter returns the router for the options, sending with send.
@@ -33,6 +43,8 @@ func newRouter(o *Options, send func(ctx context.Context, st *Element) error, m 
 		domains: o.Domains, roomDomains: o.RoomDomains, rooms: roomsOf(o.Handler),
 		features: o.Features, version: o.Version, handler: o.Handler,
 		send: send, pending: newTracker(), m: m, log: o.Logger,
+		jingle: jingleOf(o.Handler), userFeatures: userFeatureList(o.UserFeatures),
+		maxStanza: o.MaxStanzaSize, jobs: newSerialQueues(),
 	}
 }
 
@@ -64,7 +76,7 @@ func (r *router) route(ctx context.Context, st *Element) {
 				return
 			}
 		case "get", "set":
-			if r.local(ctx, st) || r.roomIQ(ctx, st) {
+			if r.local(ctx, st) || r.userIQ(ctx, st) || r.roomIQ(ctx, st) {
 				return
 			}
 		default:
@@ -72,6 +84,14 @@ func (r *router) route(ctx context.Context, st *Element) {
 			return
 		}
 	}
+	if r.jingleMessage(ctx, st) {
+		return
+	}
+	r.deliver(ctx, st)
+}
+
+// deliver hands st to the handler and answers its error.
+func (r *router) deliver(ctx context.Context, st *Element) {
 	if r.handler == nil {
 		r.unhandled(ctx, st)
 		return
@@ -204,6 +224,20 @@ func (t *tracker) expect(peer, id string) chan *Element {
 	t.waiting[trackKey(peer, id)] = ch
 	t.mu.Unlock()
 	return ch
+}
+
+// expectNew is expect for a request whose id the caller chose: false,
+// registering nothing, when the same id to the same peer is waiting.
+func (t *tracker) expectNew(peer, id string) (chan *Element, bool) {
+	k := trackKey(peer, id)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, dup := t.waiting[k]; dup {
+		return nil, false
+	}
+	ch := make(chan *Element, 1)
+	t.waiting[k] = ch
+	return ch, true
 }
 
 // forget drops a registration (after a timeout).

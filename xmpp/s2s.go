@@ -276,6 +276,7 @@ func (s *S2S) Close(ctx context.Context) error {
 		_ = ln.Close()
 	}
 	s.cancel() // links close their streams gracefully on cancel
+	s.rt.jobs.stop()
 	done := make(chan struct{})
 	go func() {
 		// Ending a stream can wait for a write in progress to a slow peer:
@@ -285,6 +286,7 @@ func (s *S2S) Close(ctx context.Context) error {
 			st.c.end(nil)
 		}
 		s.wg.Wait()
+		s.rt.jobs.wait()
 		close(done)
 	}()
 	select {

@@ -30,6 +30,22 @@ func (c *Component) SendMessage(ctx context.Context, m translate.XMPPMessage) er
 	return sendMessage(ctx, c.Send, m)
 }
 
+// SendJingle sends a Jingle request (XEP-0166) as an IQ set with the
+// given id (one is generated when empty) and waits for the answer: nil
+// for the result that acknowledges it, a *translate.JingleError for an
+// IQ error (with the Jingle condition, if any), an error wrapping
+// ctx.Err() when ctx ends first. A payload that is not one well-formed
+// <jingle xmlns='urn:xmpp:jingle:1'/> element with an action and a sid
+// is refused without sending (a *StanzaError bad-request).
+func (s *S2S) SendJingle(ctx context.Context, iq translate.JingleIQ) error {
+	return s.rt.sendJingle(ctx, iq)
+}
+
+// SendJingle is S2S.SendJingle through the XMPP server.
+func (c *Component) SendJingle(ctx context.Context, iq translate.JingleIQ) error {
+	return c.rt.sendJingle(ctx, iq)
+}
+
 // SendPresence sends a presence stanza built from p.
 func (c *Component) SendPresence(ctx context.Context, p translate.XMPPPresence) error {
 	return c.Send(ctx, EncodePresence(p))

@@ -142,6 +142,9 @@ func DecodeMessage(el *Element) (translate.XMPPMessage, error) {
 		}
 		m.MUCUser, m.DirectInvite, m.Delay = nil, nil, nil
 	}
+	if err := decodeJingleMessage(el, &m); err != nil && m.Type != translate.TypeError {
+		return m, err
+	}
 	if m.Type == translate.TypeError {
 		m.Err = valueError(ParseStanzaError(el))
 	}
@@ -191,6 +194,9 @@ func EncodeMessage(m translate.XMPPMessage) (*Element, error) {
 		el.Add(NewElement(nsSID, "origin-id", "id", m.OriginID))
 	}
 	encodeMUCMessage(el, &m)
+	if err := encodeJingleMessage(el, &m); err != nil {
+		return nil, err
+	}
 	if m.Err != nil {
 		el.Add(stanzaErrorOf(m.Err).element())
 	}

@@ -3,6 +3,8 @@ package xmpp
 import (
 	"encoding/xml"
 	"errors"
+
+	"github.com/sxgw/sxgw/translate"
 )
 
 // Stanza error conditions (RFC 6120 §8.3.3).
@@ -51,6 +53,9 @@ type StanzaError struct {
 	Condition string
 	Text      string
 	By        string
+	// app is an application-specific condition (RFC 6120 §8.3.2), such
+	// as a Jingle error condition (XEP-0166 §10).
+	app *Element
 }
 
 func (e *StanzaError) Error() string {
@@ -70,6 +75,9 @@ func (e *StanzaError) element() *Element {
 		t := NewElement(nsStanzas, "text")
 		t.Attr = append(t.Attr, xmlLang("en"))
 		el.Add(t.AddText(e.Text))
+	}
+	if e.app != nil {
+		el.Add(e.app)
 	}
 	return el
 }
@@ -116,12 +124,17 @@ type conditionCarrier interface {
 	StanzaCondition() (typ, cond, text string)
 }
 
-// asStanzaError returns err as a StanzaError: our own type, or a carried
-// condition; other errors become internal-server-error.
+// asStanzaError returns err as a StanzaError: our own type, a Jingle
+// error, or a carried condition; other errors become
+// internal-server-error.
 func asStanzaError(err error) *StanzaError {
 	var se *StanzaError
 	if errors.As(err, &se) {
 		return se
+	}
+	var je *translate.JingleError
+	if errors.As(err, &je) {
+		return jingleStanzaError(je)
 	}
 	var cc conditionCarrier
 	if errors.As(err, &cc) {

@@ -30,6 +30,15 @@ func startXMPP(ctx context.Context, a *app) error {
 		Registerer:     a.reg,
 		Logger:         a.log.With("component", "xmpp"),
 		Handler:        xmpp.NewInboundHandler(a.core),
+		// What SIP users offer as Jingle endpoints: calls (XEP-0166,
+		// XEP-0167 audio and video, ICE-UDP, RAW-UDP, DTLS-SRTP), the
+		// SDP offer/answer model behind them, and XEP-0353 ringing.
+		UserFeatures: []string{
+			"urn:xmpp:jingle:1", "urn:xmpp:jingle:apps:rtp:1", "urn:xmpp:jingle:apps:rtp:audio",
+			"urn:xmpp:jingle:apps:rtp:video", "urn:xmpp:jingle:transports:ice-udp:1",
+			"urn:xmpp:jingle:transports:raw-udp:1", "urn:xmpp:jingle:apps:dtls:0", "urn:ietf:rfc:3264",
+			"urn:xmpp:jingle-message:0",
+		},
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = -1 // idle_ping = 0 disables pings
