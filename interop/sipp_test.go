@@ -64,13 +64,24 @@ func startSippUAS(t *testing.T, scenario string, keys sippKeys) *sippUAS {
 // "". Every message is traced for assertions.
 func startSipp(t *testing.T, scenario, target string, keys sippKeys) *sippUAS {
 	t.Helper()
+	return startSippAt(t, scenario, target, freeUDPPort(t), keys)
+}
+
+// startSippUASAt runs a server scenario on a given UDP port: the next
+// phone behind a DNS record that already names the port.
+func startSippUASAt(t *testing.T, scenario string, port int, keys sippKeys) *sippUAS {
+	t.Helper()
+	return startSippAt(t, scenario, "", port, keys)
+}
+
+func startSippAt(t *testing.T, scenario, target string, port int, keys sippKeys) *sippUAS {
+	t.Helper()
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Fatalf("sipp is not installed (Debian package sip-tester): %v", err)
 	}
 	sf, _ := filepath.Abs(filepath.Join("testdata", scenario))
 	dir := t.TempDir()
-	port := freeUDPPort(t)
 	u := &sippUAS{Port: port, trace: filepath.Join(dir, "messages.log"), done: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	args := []string{"-sf", sf, "-m", "1", "-i", "127.0.0.1", "-p", strconv.Itoa(port),

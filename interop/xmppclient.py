@@ -34,7 +34,8 @@ Events (stdout), one line each, have an "event" key:
   {"event": "session_start", "jid": str}
   {"event": "message", "from", "to", "type", "id", "body", "xml"}
   {"event": "presence", "from", "to", "type", "show", "status", "xml"}
-  {"event": "iq", "from", "to", "type", "id", "xml"}   (every inbound iq)
+  {"event": "iq", "from", "to", "type", "id", "xml"}   (every inbound iq;
+      Jingle IQ sets are acknowledged with an empty result, XEP-0166 §7.2)
   {"event": "failed_auth"} / {"event": "connection_failed", "error": str}
   {"event": "disconnected", "reason": str}
 
@@ -54,6 +55,8 @@ import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.stanza import Iq, Message, Presence
 from slixmpp.xmlstream import ET
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
 DEFAULT_TIMEOUT = 15
 
@@ -86,6 +89,13 @@ class Driver(slixmpp.ClientXMPP):
         self.add_event_handler("connection_failed", self.on_connection_failed)
         self.add_event_handler("disconnected", self.on_disconnected)
         self.add_filter("in", self.on_inbound)
+        # A Jingle client acknowledges every Jingle action with an empty
+        # result (XEP-0166 §7.2); the test reads the actions as "iq" events
+        # and answers them with its own commands.
+        self.register_handler(Callback(
+            "jingle ack",
+            MatchXPath("{jabber:client}iq/{urn:xmpp:jingle:1}jingle"),
+            self.on_jingle))
 
     async def on_session_start(self, _event):
         await self.get_roster()
@@ -109,6 +119,10 @@ class Driver(slixmpp.ClientXMPP):
         if code and not self.exit_code:
             self.exit_code = code
         self.done.set()
+
+    def on_jingle(self, iq):
+        if iq["type"] == "set":
+            iq.reply().send()
 
     def on_inbound(self, stanza):
         """Report every inbound stanza; the stanza itself goes on unchanged."""
