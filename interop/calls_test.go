@@ -26,10 +26,29 @@ var sidAttr = regexp.MustCompile(`sid="([^"]+)"`)
 // session-initiate with the phone's codecs, accepts it; sipp gets the 200
 // with PCMU in the answer, ACKs and hangs up; alice gets session-terminate.
 func TestCallFromSIPSipp(t *testing.T) {
+	callFromSIP(t, "call_uac.xml", []string{`name="PCMU"`, `clockrate="8000"`, "telephone-event", "urn:xmpp:jingle:transports:raw-udp:1"}, nil)
+}
+
+// TestCallFromSIPSippICE: the same with audio and video, ICE and DTLS in
+// one BUNDLE (a WebRTC-style SIP client): the session-initiate carries the
+// ICE transport with its candidate, the fingerprint and the group; alice
+// answers with setup active; sipp checks the 200's SDP for the
+// fingerprint, ICE credentials, candidates, the video line and
+// a=setup:active.
+func TestCallFromSIPSippICE(t *testing.T) {
+	callFromSIP(t, "call_uac_ice.xml", []string{`media="video"`, `name="VP8"`, "urn:xmpp:jingle:transports:ice-udp:1",
+		`ufrag="1CVu"`, "urn:xmpp:jingle:apps:dtls:0", `setup="actpass"`, `semantics="BUNDLE"`, `port="54400"`},
+		func(accept string) string { return strings.ReplaceAll(accept, `setup="actpass"`, `setup="active"`) })
+}
+
+// callFromSIP runs a sipp call scenario to alice, who answers with the
+// session-initiate's own contents (changed by fix, if set).
+func callFromSIP(t *testing.T, scenario string, wantInInitiate []string, fix func(string) string) {
+	t.Helper()
 	f := startFederation(t)
 	alice := startXMPPClient(t, f.prosody, "alice")
 	ctx := testContext(t, 2*federationWait)
-	uac := startSipp(t, "call_uac.xml", f.sxgw.SIPAddr, sippKeys{"from_user": "carol", "to_user": "alice", "to_domain": prosodyDomain})
+	uac := startSipp(t, scenario, f.sxgw.SIPAddr, sippKeys{"from_user": "carol", "to_user": "alice", "to_domain": prosodyDomain})
 
 	propose, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
 		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "<propose")
@@ -50,12 +69,15 @@ func TestCallFromSIPSipp(t *testing.T) {
 		t.Fatalf("alice got no session-initiate: %v", err)
 	}
 	j := jingleOf(t, initiate.Str("xml"))
-	for _, want := range []string{`sid="` + m[1] + `"`, `name="PCMU"`, `clockrate="8000"`, "telephone-event", "urn:xmpp:jingle:transports:raw-udp:1"} {
+	for _, want := range append([]string{`sid="` + m[1] + `"`}, wantInInitiate...) {
 		if !strings.Contains(j, want) {
 			t.Errorf("session-initiate lacks %s:\n%s", want, j)
 		}
 	}
 	accept := strings.Replace(j, `action="session-initiate"`, `action="session-accept" responder="`+alice.JID()+`"`, 1)
+	if fix != nil {
+		accept = fix(accept)
+	}
 	alice.MustCommand(ctx, map[string]any{"cmd": "send_iq", "xml": `<iq xmlns="jabber:client" type="set" to="` + initiate.Str("from") + `">` + accept + `</iq>`})
 	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
 		return e.Str("event") == "iq" && strings.Contains(e.Str("xml"), `action="session-terminate"`) && strings.Contains(e.Str("xml"), "<success")
