@@ -14,7 +14,7 @@ import (
 	"github.com/sxgw/sxgw/translate"
 )
 
-func vector(t *testing.T, name string) []byte {
+func vector(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "jingle", "testdata", name))
 	if err != nil {
