@@ -69,6 +69,8 @@ type callEvent struct {
 	reject  *jingle.Reason // XEP-0353 reject or session-terminate
 	accept  *jingle.Jingle // session-accept
 	ringing bool           // XEP-0353 ringing or session-info ringing
+	// contentAccept and contentReject answer a content-add of ours.
+	contentAccept, contentReject *jingle.Jingle
 }
 
 // callTable holds the calls by Jingle session (sid and XMPP party, since

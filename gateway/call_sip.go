@@ -23,7 +23,7 @@ const sipResource = "sip"
 // on CANCEL: the XMPP side is told with retract or session-terminate.
 func (g *Gateway) SIPInvite(ctx context.Context, inv translate.SIPInvite, progress func(int)) ([]byte, error) {
 	if !inv.New {
-		return g.reinvite(inv)
+		return g.reinvite(ctx, inv)
 	}
 	js, _, p, err := g.callPorts()
 	if err != nil {
@@ -58,7 +58,6 @@ func (g *Gateway) SIPInvite(ctx context.Context, inv translate.SIPInvite, progre
 		g.endCall(c, outcome)
 		return nil, err
 	}
-	g.answeredCall(c)
 	return answer, nil
 }
 
@@ -127,6 +126,9 @@ func (g *Gateway) ringXMPP(ctx context.Context, js JingleSender, p *sides, c *ca
 					g.terminate(js, c, jingleReasonOf(err), "")
 					return nil, outcomeFailed, sdpFailure(err)
 				}
+				// Answered from here on: a session-terminate that comes
+				// before the 200 is out is a BYE after it.
+				g.answeredCall(c)
 				return sdp.Body, outcomeAnswered, nil
 			}
 		}
@@ -167,19 +169,25 @@ func (g *Gateway) sendJingleMessage(p *sides, c *call, m *jingle.Message) error 
 	return nil
 }
 
-// reinvite answers a re-INVITE (RFC 3261 §14.2): a session refresh gets
-// the same SDP again; media changes are not translated yet (XEP-0166
-// content-add/-modify), so they are refused with 488 and the call goes on
-// as it was (RFC 3261 §14.2: a failed re-INVITE leaves the session
-// unchanged).
-func (g *Gateway) reinvite(inv translate.SIPInvite) ([]byte, error) {
+// reinvite answers a re-INVITE (RFC 3261 §14.2, RFC 3264 §8): a
+// session refresh gets the same SDP again; new m-lines become a
+// content-add (XEP-0166 §6.8) whose content-accept gives the answer (a
+// content-reject answers them with port 0); m-lines set to port 0 become
+// a content-remove. Other changes (codecs, direction) are refused with 488
+// and the call goes on as it was (§14.2: a failed re-INVITE leaves the
+// session unchanged).
+func (g *Gateway) reinvite(ctx context.Context, inv translate.SIPInvite) ([]byte, error) {
 	c := g.calls.byDlg(inv.Dialog)
 	if c == nil {
 		return nil, refuse(481, translate.CondItemNotFound, "no such call")
 	}
+	js, _, _, err := g.callPorts()
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if len(inv.SDP) == 0 {
+		defer c.mu.Unlock()
 		if c.lastSDP == nil {
 			return nil, refuse(488, translate.CondNotAcceptable, "no session description")
 		}
@@ -187,12 +195,119 @@ func (g *Gateway) reinvite(inv translate.SIPInvite) ([]byte, error) {
 	}
 	media, err := c.mapping.SDPToJingle(jingle.Offer, inv.SDP)
 	if err != nil {
+		c.mu.Unlock()
 		return nil, sdpFailure(err)
 	}
 	if media.Unchanged && c.lastSDP != nil {
+		defer c.mu.Unlock()
 		return c.lastSDP, nil
 	}
-	return nil, refuse(488, translate.CondFeatureNotImplemented, "media changes are not translated to Jingle yet")
+	added := pick(media.Contents, media.Added)
+	removed := media.Removed
+	c.mu.Unlock()
+	switch {
+	case len(added) > 0 && len(removed) == 0:
+		return g.addContents(ctx, js, c, added)
+	case len(removed) > 0 && len(added) == 0:
+		return g.removeContents(js, c, removed)
+	}
+	return g.answerCurrent(c, refuse(488, translate.CondFeatureNotImplemented, "this media change is not translated to Jingle yet"))
+}
+
+// pick returns the contents named by refs.
+func pick(contents []jingle.Content, refs []jingle.ContentRef) []jingle.Content {
+	var out []jingle.Content
+	for _, r := range refs {
+		for _, ct := range contents {
+			if ct.Name == r.Name && ct.CreatorOr() == r.Creator {
+				out = append(out, ct)
+			}
+		}
+	}
+	return out
+}
+
+// addContents sends content-add and turns the answer into the SDP answer.
+func (g *Gateway) addContents(ctx context.Context, js JingleSender, c *call, added []jingle.Content) ([]byte, error) {
+	c.mu.Lock()
+	j := &jingle.Jingle{Action: jingle.ActionContentAdd, SID: c.sid, Contents: added}
+	_, err := c.session.Send(j)
+	c.mu.Unlock()
+	if err != nil {
+		return g.answerCurrent(c, refuse(491, translate.CondUnexpectedRequest, err.Error()))
+	}
+	if err := g.sendJingle(js, c, j); err != nil {
+		return g.answerCurrent(c, translate.ErrorOf(err))
+	}
+	ctx, cancel := context.WithTimeout(ctx, jingleIQTimeout)
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return g.answerCurrent(c, refuse(408, translate.CondRemoteServerTimeout, "no answer to content-add"))
+		case ev := <-c.events:
+			switch {
+			case ev.contentAccept != nil:
+				c.mu.Lock()
+				c.contents = append(c.contents, ev.contentAccept.Contents...)
+				c.mu.Unlock()
+				return g.answerCurrent(c, nil)
+			case ev.contentReject != nil:
+				// RFC 3264 §6: the answer refuses the new streams with
+				// port 0; the call goes on with the others.
+				return g.answerCurrent(c, nil)
+			}
+		}
+	}
+}
+
+// removeContents sends content-remove and answers with the lines at
+// port 0.
+func (g *Gateway) removeContents(js JingleSender, c *call, removed []jingle.ContentRef) ([]byte, error) {
+	c.mu.Lock()
+	var gone []jingle.Content
+	keep := c.contents[:0:0]
+	for _, ct := range c.contents {
+		drop := false
+		for _, r := range removed {
+			if ct.Name == r.Name {
+				drop = true
+			}
+		}
+		if drop {
+			gone = append(gone, jingle.Content{Creator: ct.Creator, Name: ct.Name})
+		} else {
+			keep = append(keep, ct)
+		}
+	}
+	c.contents = keep
+	j := &jingle.Jingle{Action: jingle.ActionContentRemove, SID: c.sid, Contents: gone}
+	_, err := c.session.Send(j)
+	c.mu.Unlock()
+	if err == nil && len(gone) > 0 {
+		go func() {
+			if err := g.sendJingle(js, c, j); err != nil {
+				g.log.Debug("content-remove not acknowledged", "err", err)
+			}
+		}()
+	}
+	return g.answerCurrent(c, nil)
+}
+
+// answerCurrent answers the re-INVITE with the SDP of the contents in
+// play, or returns failure when set.
+func (g *Gateway) answerCurrent(c *call, failure error) ([]byte, error) {
+	if failure != nil {
+		return nil, failure
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sdp, err := c.mapping.JingleToSDP(jingle.Answer, c.contents, c.groups)
+	if err != nil {
+		return nil, sdpFailure(err)
+	}
+	c.lastSDP = sdp.Body
+	return sdp.Body, nil
 }
 
 // SIPAck: the SIP side confirmed the answer; the dialog as it is now

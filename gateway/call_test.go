@@ -251,3 +251,79 @@ func TestProposeToSIPUser(t *testing.T) {
 		t.Fatalf("answer to propose: %+v %v from %s to %s", jm, err, m.From, m.To)
 	}
 }
+
+// establish runs a SIP call to alice's phone up to the 200 and returns
+// the call's dialog, the phone and the session-initiate.
+func establish(t *testing.T, g *Gateway, x *fakeXMPP, offer []byte, callID string) (translate.SIPDialog, jid.JID, *jingle.Jingle) {
+	t.Helper()
+	ctx := context.Background()
+	phone := jid.MustParse("alice@xmpp.test/phone")
+	inv := translate.SIPInvite{New: true, RequestURI: "sip:alice@xmpp.test/phone", SDP: offer,
+		Dialog: translate.SIPDialog{CallID: callID, LocalTag: "uas", RemoteTag: "uac", RemoteURI: "sip:carol@sip.test"}}
+	inv.RequestURI = "sip:alice@xmpp.test;gr=phone"
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.SIPInvite(ctx, inv, func(int) {})
+		done <- err
+	}()
+	iq, si := waitJingle(t, x, jingle.ActionSessionInitiate)
+	if !iq.To.Equal(phone) {
+		t.Fatalf("session-initiate to %s, want the device of the gr parameter", iq.To)
+	}
+	accept := &jingle.Jingle{Action: jingle.ActionSessionAccept, SID: si.SID, Responder: phone.String(), Contents: si.Contents}
+	body, _ := accept.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: phone, To: iq.From, ID: "acc", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return inv.Dialog, phone, si
+}
+
+// XEP-0166 §6.8: a re-INVITE adding video is a content-add; the
+// content-accept is the 200's answer with the video line open, a
+// content-reject answers it with port 0; a re-INVITE that only refreshes
+// gets the same SDP.
+func TestCallReinviteAddsVideo(t *testing.T) {
+	g, x, _ := newTestGateway(t, nil)
+	ctx := context.Background()
+	d, phone, si := establish(t, g, x, vector(t, "10a-sip-audio-initial-offer.sdp"), "re-1")
+	type result struct {
+		sdp []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sdp, err := g.SIPInvite(ctx, translate.SIPInvite{Dialog: d, SDP: vector(t, "10b-sip-reinvite-add-video.sdp")}, func(int) {})
+		done <- result{sdp, err}
+	}()
+	iq, add := waitJingle(t, x, jingle.ActionContentAdd)
+	if len(add.Contents) != 1 || add.Contents[0].Description == nil || add.Contents[0].Description.Media != "video" || add.SID != si.SID {
+		t.Fatalf("content-add %+v", add)
+	}
+	acc := &jingle.Jingle{Action: jingle.ActionContentAccept, SID: si.SID, Contents: add.Contents}
+	body, _ := acc.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: phone, To: iq.From, ID: "ca", Payload: body}); err != nil {
+		t.Fatalf("content-accept refused: %v", err)
+	}
+	r := <-done
+	if r.err != nil || !strings.Contains(string(r.sdp), "m=video ") || strings.Contains(string(r.sdp), "m=video 0 ") {
+		t.Fatalf("answer to the re-INVITE %v:\n%s", r.err, r.sdp)
+	}
+	// The same re-INVITE again is a refresh: same answer, nothing sent.
+	n := len(x.jingles)
+	again, err := g.SIPInvite(ctx, translate.SIPInvite{Dialog: d, SDP: vector(t, "10b-sip-reinvite-add-video.sdp")}, func(int) {})
+	if err != nil || string(again) != string(r.sdp) {
+		t.Fatalf("refresh: %v\n%s", err, again)
+	}
+	x.mu.Lock()
+	if len(x.jingles) != n {
+		t.Errorf("a refresh sent Jingle: %s", x.jingles[len(x.jingles)-1].Payload)
+	}
+	x.mu.Unlock()
+	// A re-INVITE in no call.
+	if _, err := g.SIPInvite(ctx, translate.SIPInvite{Dialog: translate.SIPDialog{CallID: "nope", LocalTag: "x"}, SDP: vector(t, "10b-sip-reinvite-add-video.sdp")}, func(int) {}); errStatus(err) != 481 {
+		t.Fatalf("re-INVITE outside a call: %v", err)
+	}
+}

@@ -58,6 +58,10 @@ func (g *Gateway) XMPPJingle(_ context.Context, iq translate.JingleIQ) error {
 	switch j.Action {
 	case jingle.ActionSessionAccept:
 		c.post(callEvent{accept: j})
+	case jingle.ActionContentAccept:
+		c.post(callEvent{contentAccept: j})
+	case jingle.ActionContentReject:
+		c.post(callEvent{contentReject: j})
 	case jingle.ActionSessionInfo:
 		if j.Info != nil && j.Info.Kind == jingle.InfoRinging {
 			c.post(callEvent{ringing: true})
@@ -198,15 +202,18 @@ func (g *Gateway) dialSIP(js JingleSender, cs CallSender, c *call, iq translate.
 	c.mu.Lock()
 	_, serr := c.session.Send(accept)
 	c.mu.Unlock()
-	if serr == nil {
-		serr = g.sendJingle(js, c, accept)
-	}
 	if serr != nil {
 		g.hangUpSIP(cs, c)
 		g.endCall(c, outcomeFailed)
 		return
 	}
+	// Answered before the session-accept leaves: the XMPP party may hang
+	// up as soon as it has it, and that must be a BYE, not a CANCEL.
 	g.answeredCall(c)
+	if err := g.sendJingle(js, c, accept); err != nil {
+		g.hangUpSIP(cs, c)
+		g.endCall(c, outcomeFailed)
+	}
 }
 
 // hasCandidates reports whether any content's transport carries a

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -11,9 +10,9 @@ import (
 	"github.com/sxgw/sxgw/translate"
 )
 
-// chatIdle ends a chat without traffic this long (RFC 7573 §6.1, after
-// XEP-0085's suggestion of about ten minutes).
-const chatIdle = 10 * time.Minute
+// defaultChatIdle is Options.ChatIdle when not set: RFC 7573 §6.1, after
+// XEP-0085's suggestion of about ten minutes.
+const defaultChatIdle = 10 * time.Minute
 
 // chatState is one MSRP chat (RFC 7573) between a SIP user and an XMPP
 // user.
@@ -23,6 +22,12 @@ type chatState struct {
 	xmppUser jid.JID // bare
 	thread   string
 	timer    *time.Timer
+	// Receipts waited for (RFC 7573 §7, chat_receipts.go), guarded by
+	// chatTable.mu: by stanza id, messages from SIP whose XMPP recipient
+	// was asked for one; by token, messages from XMPP sent asking for a
+	// success REPORT.
+	asked fifo[askedReceipt]
+	sent  fifo[sentReceipt]
 }
 
 // chatTable holds the chats, by the SIP side's id and by user pair.
@@ -60,7 +65,7 @@ func (g *Gateway) openChat(id string, sipUser, xmppUser jid.JID, thread string) 
 	}
 	g.chats.byID[st.id] = st
 	g.chats.byPair[pairKey(st.sipUser, st.xmppUser)] = st
-	st.timer = time.AfterFunc(chatIdle, func() { g.chatIdle(st) })
+	st.timer = time.AfterFunc(g.o.ChatIdle, func() { g.chatIdle(st) })
 	g.chats.mu.Unlock()
 	g.m.chats.Inc()
 	return st
@@ -69,37 +74,59 @@ func (g *Gateway) openChat(id string, sipUser, xmppUser jid.JID, thread string) 
 // SIPChatMessage translates one MSRP message of a chat into a chat
 // message stanza (RFC 7573 §5: type chat, <thread/> from the Call-ID).
 func (g *Gateway) SIPChatMessage(ctx context.Context, c translate.SIPChat, m translate.SIPMessage) error {
+	_, err := g.chatMessage(ctx, c, m, false)
+	return err
+}
+
+// chatMessage is SIPChatMessage; with receipt the MSRP sender asked for
+// a success REPORT, and a content message asks its XMPP recipient for a
+// receipt (RFC 7573 §7, XEP-0184 §5): asked then says so.
+func (g *Gateway) chatMessage(ctx context.Context, c translate.SIPChat, m translate.SIPMessage, receipt bool) (asked bool, err error) {
 	ports, err := g.ports()
 	if err != nil {
-		return err
+		return false, err
 	}
 	g.chats.mu.Lock()
 	st := g.chats.byID[c.ID]
 	if st != nil {
-		st.timer.Reset(chatIdle)
+		st.timer.Reset(g.o.ChatIdle)
 	}
 	g.chats.mu.Unlock()
 	if st == nil {
-		return refuse(481, translate.CondItemNotFound, "no such chat")
+		return false, refuse(481, translate.CondItemNotFound, "no such chat")
 	}
 	x, err := translate.MessageToXMPP(m, st.sipUser, st.xmppUser)
 	if translate.IsNothingToSend(err) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
-		return err
+		return false, err
+	}
+	if x.ReceiptFor != "" && !g.receiptNew(x.To, x.ReceiptFor) {
+		// An IMDN for a message a REPORT acknowledged already.
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDuplicate).Inc()
+		return false, nil
 	}
 	x.Type, x.Thread, x.Subject = translate.TypeChat, st.thread, ""
 	if x.ID == "" {
 		x.ID = newID()
 	}
+	// XEP-0184 §5: receipts are for content messages, those with a body.
+	asked = receipt && x.Body != "" && m.TransactionID != ""
+	if asked {
+		g.expectReceipt(st, x.ID, askedReceipt{messageID: m.TransactionID, imdn: x.ReceiptRequest})
+		x.ReceiptRequest = true
+	}
 	if err := ports.xmpp.SendMessage(ctx, x); err != nil {
+		if asked {
+			g.forgetReceipt(st, x.ID)
+		}
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
-		return translate.ErrorOf(err)
+		return false, translate.ErrorOf(err)
 	}
 	g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
-	return nil
+	return asked, nil
 }
 
 // SIPChatEnd: the SIP side ended a chat; the XMPP user gets the gone
@@ -149,16 +176,17 @@ func (g *Gateway) chatFor(xmppUser, sipUser jid.JID) *chatState {
 	defer g.chats.mu.Unlock()
 	st := g.chats.byPair[pairKey(sipUser.Bare(), xmppUser.Bare())]
 	if st != nil {
-		st.timer.Reset(chatIdle)
+		st.timer.Reset(g.o.ChatIdle)
 	}
 	return st
 }
 
 // chatToSIP sends an XMPP chat message over MSRP (RFC 7573): into the
 // open chat with the recipient, or into a new one the first message with a
-// body opens (§4: INVITE with an MSRP offer); gone ends it (§6.1). It runs
-// in the conversation's order; failures come back to the sender as stanza
-// errors.
+// body opens (§4: INVITE with an MSRP offer); gone ends it (§6.1). A
+// receipt request asks for a success REPORT and a <received/> becomes the
+// REPORT its MSRP sender asked for (§7). It runs in the conversation's
+// order; failures come back to the sender as stanza errors.
 func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMessage, ok bool, from, to string) error {
 	key := m.From.String() + "\x00" + m.To.Bare().String()
 	err := g.queue.submit(key, func() {
@@ -169,6 +197,11 @@ func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMe
 			if st != nil {
 				p.sip.ChatEnd(st.id)
 			}
+			return
+		}
+		if m.ReceiptFor != "" && st != nil && g.receiptToSIP(ctx, p, st, m.ReceiptFor) {
+			// The REPORT was all the MSRP sender asked for.
+			g.m.messages.WithLabelValues(dirXMPPToSIP, resultOK).Inc()
 			return
 		}
 		if !ok {
@@ -193,15 +226,15 @@ func (g *Gateway) chatToSIP(p *sides, m translate.XMPPMessage, s translate.SIPMe
 			}
 			st = g.openChat(id, m.To.Bare(), m.From.Bare(), thread)
 		}
+		if m.ReceiptRequest && m.ID != "" && m.Body != "" && g.sendWithReceipt(ctx, p, st, m, s) {
+			return
+		}
 		if err := p.sip.ChatSend(ctx, st.id, s); err != nil {
 			g.m.messages.WithLabelValues(dirXMPPToSIP, resultError).Inc()
 			g.bounceToXMPP(p, m, sipFailure(err))
 			return
 		}
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultOK).Inc()
-		if m.ReceiptRequest && m.ID != "" && !strings.Contains(s.ContentType, "cpim") {
-			g.receipt(p, m)
-		}
 	})
 	if err != nil {
 		g.m.messages.WithLabelValues(dirXMPPToSIP, resultRejected).Inc()

@@ -35,6 +35,10 @@ type Options struct {
 	// ChatMSRP makes XMPP chat messages to a SIP user open MSRP chat
 	// sessions (RFC 7573) instead of going as SIP MESSAGE.
 	ChatMSRP bool
+	// ChatIdle ends an MSRP chat without traffic this long (RFC 7573
+	// §6.1: BYE to the SIP user, gone to the XMPP user); 0 means 10
+	// minutes.
+	ChatIdle time.Duration
 	// ConferenceDomain hosts the rooms (room@ConferenceDomain is both a
 	// MUC room and an MSRP chat room); "" hosts none.
 	ConferenceDomain string
@@ -95,6 +99,9 @@ func New(o Options) (*Gateway, error) {
 	}
 	if o.MaxSIPBody <= 0 {
 		o.MaxSIPBody = 1300
+	}
+	if o.ChatIdle <= 0 {
+		o.ChatIdle = defaultChatIdle
 	}
 	if o.RoomHistory == 0 {
 		o.RoomHistory = 20
