@@ -3,6 +3,7 @@
 package interop
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,7 +27,23 @@ var sidAttr = regexp.MustCompile(`sid="([^"]+)"`)
 // session-initiate with the phone's codecs, accepts it; sipp gets the 200
 // with PCMU in the answer, ACKs and hangs up; alice gets session-terminate.
 func TestCallFromSIPSipp(t *testing.T) {
-	callFromSIP(t, "call_uac.xml", []string{`name="PCMU"`, `clockrate="8000"`, "telephone-event", "urn:xmpp:jingle:transports:raw-udp:1"}, nil)
+	callFromSIP(t, "call_uac.xml", []string{`name="PCMU"`, `clockrate="8000"`, "telephone-event", "urn:xmpp:jingle:transports:raw-udp:1"}, nil,
+		func(ctx context.Context, alice *xmppClient) {
+			// The re-INVITE adding video is a content-add (XEP-0166 §6.8);
+			// alice accepts it and sipp checks the video line is open.
+			add, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
+				return e.Str("event") == "iq" && strings.Contains(e.Str("xml"), `action="content-add"`)
+			})
+			if err != nil {
+				t.Fatalf("the re-INVITE adding video did not reach alice as content-add: %v", err)
+			}
+			j := jingleOf(t, add.Str("xml"))
+			if !strings.Contains(j, `media="video"`) || !strings.Contains(j, `name="VP8"`) {
+				t.Errorf("content-add: %s", j)
+			}
+			accept := strings.Replace(j, `action="content-add"`, `action="content-accept"`, 1)
+			alice.MustCommand(ctx, map[string]any{"cmd": "send_iq", "xml": `<iq xmlns="jabber:client" type="set" to="` + add.Str("from") + `">` + accept + `</iq>`})
+		})
 }
 
 // TestCallFromSIPSippICE: the same with audio and video, ICE and DTLS in
@@ -38,12 +55,12 @@ func TestCallFromSIPSipp(t *testing.T) {
 func TestCallFromSIPSippICE(t *testing.T) {
 	callFromSIP(t, "call_uac_ice.xml", []string{`media="video"`, `name="VP8"`, "urn:xmpp:jingle:transports:ice-udp:1",
 		`ufrag="1CVu"`, "urn:xmpp:jingle:apps:dtls:0", `setup="actpass"`, `semantics="BUNDLE"`, `port="54400"`},
-		func(accept string) string { return strings.ReplaceAll(accept, `setup="actpass"`, `setup="active"`) })
+		func(accept string) string { return strings.ReplaceAll(accept, `setup="actpass"`, `setup="active"`) }, nil)
 }
 
 // callFromSIP runs a sipp call scenario to alice, who answers with the
 // session-initiate's own contents (changed by fix, if set).
-func callFromSIP(t *testing.T, scenario string, wantInInitiate []string, fix func(string) string) {
+func callFromSIP(t *testing.T, scenario string, wantInInitiate []string, fix func(string) string, during func(context.Context, *xmppClient)) {
 	t.Helper()
 	f := startFederation(t)
 	alice := startXMPPClient(t, f.prosody, "alice")
@@ -79,6 +96,9 @@ func callFromSIP(t *testing.T, scenario string, wantInInitiate []string, fix fun
 		accept = fix(accept)
 	}
 	alice.MustCommand(ctx, map[string]any{"cmd": "send_iq", "xml": `<iq xmlns="jabber:client" type="set" to="` + initiate.Str("from") + `">` + accept + `</iq>`})
+	if during != nil {
+		during(ctx, alice)
+	}
 	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
 		return e.Str("event") == "iq" && strings.Contains(e.Str("xml"), `action="session-terminate"`) && strings.Contains(e.Str("xml"), "<success")
 	}); err != nil {

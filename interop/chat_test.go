@@ -4,6 +4,7 @@ package interop
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -17,22 +18,73 @@ import (
 	"github.com/sxgw/sxgw/translate"
 )
 
-// msrpInbox collects what the test's MSRP client receives.
+// msrpInbox collects the messages an MSRP client receives.
 type msrpInbox chan *msrp.Message
 
 func (in msrpInbox) MSRPMessage(_ *msrp.Session, m *msrp.Message) { in <- m }
 func (in msrpInbox) MSRPReport(*msrp.Session, *msrp.Message)      {}
 func (in msrpInbox) MSRPClosed(*msrp.Session, error)              {}
 
-// TestChatMSRP: a SIP user agent built on the project's SIP and MSRP
-// stacks opens an MSRP chat (RFC 7573 §5) with alice@xmpp.test through
-// sxgw: its messages reach alice as type='chat' with the Call-ID as
-// <thread/>, a 200 KiB message arrives whole after chunking, alice's reply
-// comes back over the same MSRP session, chat states cross both ways, and
-// the BYE reaches alice as the gone chat state.
-func TestChatMSRP(t *testing.T) {
-	f := startFederation(t)
-	alice := startXMPPClient(t, f.prosody, "alice")
+// chatInbox collects what the chat test's MSRP client receives: messages,
+// the REPORTs about the messages it sent, and the end of its session.
+type chatInbox struct {
+	msgs    chan *msrp.Message
+	reports chan *msrp.Message
+	closed  chan error
+}
+
+func newChatInbox() *chatInbox {
+	return &chatInbox{msgs: make(chan *msrp.Message, 16), reports: make(chan *msrp.Message, 16), closed: make(chan error, 1)}
+}
+
+func (in *chatInbox) MSRPMessage(_ *msrp.Session, m *msrp.Message) { in.msgs <- m }
+func (in *chatInbox) MSRPReport(_ *msrp.Session, r *msrp.Message)  { in.reports <- r }
+func (in *chatInbox) MSRPClosed(_ *msrp.Session, err error)        { in.closed <- err }
+
+// message waits for the next message the MSRP client receives.
+func (in *chatInbox) message(ctx context.Context, t *testing.T, what string) *msrp.Message {
+	t.Helper()
+	select {
+	case m := <-in.msgs:
+		return m
+	case <-ctx.Done():
+		t.Fatalf("the MSRP client never got %s", what)
+	}
+	return nil
+}
+
+// byeRecorder is the test SIP user agent's Inbound: it records BYEs.
+type byeRecorder struct{ byes chan translate.SIPDialog }
+
+func (b byeRecorder) SIPMessage(context.Context, translate.SIPMessage) error { return nil }
+func (b byeRecorder) SIPSubscribe(context.Context, translate.SIPSubscribe) (int, func(), error) {
+	return 0, nil, &sip.StatusError{Code: 489, Reason: "Bad Event"}
+}
+func (b byeRecorder) SIPNotify(context.Context, translate.SIPNotify) error { return nil }
+func (b byeRecorder) SIPInvite(context.Context, translate.SIPInvite, func(int)) ([]byte, error) {
+	return nil, &sip.StatusError{Code: 488, Reason: "Not Acceptable Here"}
+}
+func (b byeRecorder) SIPAck(context.Context, translate.SIPDialog) {}
+func (b byeRecorder) SIPBye(_ context.Context, d translate.SIPDialog) error {
+	b.byes <- d
+	return nil
+}
+
+// chatUA is the test's SIP user agent, carol@sip.test, built on the
+// project's SIP and MSRP stacks, in an MSRP chat with alice through sxgw.
+type chatUA struct {
+	ua    *sip.Endpoint
+	sess  *msrp.Session
+	inbox *chatInbox
+	byes  chan translate.SIPDialog
+	d     translate.SIPDialog
+}
+
+// openChatUA publishes sxgw as the SIP face of xmpp.test, starts the user
+// agent and opens an MSRP chat (RFC 7573 §5) with alice: INVITE with an
+// actpass offer, sxgw's passive answer, our connection.
+func openChatUA(ctx context.Context, t *testing.T, f federation) *chatUA {
+	t.Helper()
 	_, port, _ := net.SplitHostPort(f.sxgw.SIPAddr)
 	p, _ := strconv.Atoi(port)
 	// The SIP face of xmpp.test is sxgw.
@@ -48,6 +100,8 @@ func TestChatMSRP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := &chatUA{ua: ua, inbox: newChatInbox(), byes: make(chan translate.SIPDialog, 4)}
+	ua.ServeInvites(byeRecorder{c.byes}, nil)
 	if err := ua.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -64,13 +118,11 @@ func TestChatMSRP(t *testing.T) {
 		defer cancel()
 		_ = me.Close(ctx)
 	})
-	inbox := make(msrpInbox, 16)
-	sess := me.NewSession(inbox, []string{"*"})
+	c.sess = me.NewSession(c.inbox, []string{"*"})
 	mport := me.Addr().(*net.TCPAddr).Port
-	offer := msrp.BuildSDP("127.0.0.1", 1, 1, msrp.Media{Port: mport, Path: sess.LocalPath(),
+	offer := msrp.BuildSDP("127.0.0.1", 1, 1, msrp.Media{Port: mport, Path: c.sess.LocalPath(),
 		AcceptTypes: []string{"text/plain", "message/cpim"}, Setup: msrp.SetupActPass})
 
-	ctx := testContext(t, 2*federationWait)
 	d := translate.SIPDialog{CallID: "chat-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "@ua", LocalTag: "ua-tag",
 		LocalURI: "sip:carol@" + sxgwDomain, RemoteURI: "sip:alice@" + prosodyDomain}
 	d, answer, err := ua.Invite(ctx, d, offer, "Open chat with alice?", nil)
@@ -81,9 +133,26 @@ func TestChatMSRP(t *testing.T) {
 	if err != nil || media.Setup != msrp.SetupPassive {
 		t.Fatalf("answer %v setup %q:\n%s", err, media.Setup, answer)
 	}
-	if err := sess.Connect(ctx, media.Path, true); err != nil {
+	if err := c.sess.Connect(ctx, media.Path, true); err != nil {
 		t.Fatalf("MSRP connect: %v", err)
 	}
+	c.d = d
+	return c
+}
+
+// TestChatMSRP: a SIP user agent built on the project's SIP and MSRP
+// stacks opens an MSRP chat (RFC 7573 §5) with alice@xmpp.test through
+// sxgw: its messages reach alice as type='chat' with the Call-ID as
+// <thread/>, a 200 KiB message arrives whole after chunking, alice's reply
+// comes back over the same MSRP session, chat states cross both ways,
+// receipts map to MSRP REPORTs end to end both ways (RFC 7573 §7), and
+// the BYE reaches alice as the gone chat state.
+func TestChatMSRP(t *testing.T) {
+	f := startFederation(t)
+	alice := startXMPPClient(t, f.prosody, "alice")
+	ctx := testContext(t, 2*federationWait)
+	c := openChatUA(ctx, t, f)
+	sess, d := c.sess, c.d
 	if _, err := sess.Send(ctx, "text/plain", []byte("Hello over MSRP"), false, ""); err != nil {
 		t.Fatalf("SEND: %v", err)
 	}
@@ -94,6 +163,9 @@ func TestChatMSRP(t *testing.T) {
 	if ev.Str("type") != "chat" || ev.Str("from") != "carol@"+sxgwDomain || !strings.Contains(ev.Str("xml"), "<thread>"+d.CallID+"</thread>") {
 		t.Errorf("chat stanza: %s", ev.Str("xml"))
 	}
+	if strings.Contains(ev.Str("xml"), "urn:xmpp:receipts") {
+		t.Errorf("a SEND without Success-Report asked for a receipt: %s", ev.Str("xml"))
+	}
 	big := strings.Repeat("0123456789abcdef", 200*1024/16)
 	if _, err := sess.Send(ctx, "text/plain", []byte(big), false, ""); err != nil {
 		t.Fatalf("SEND 200 KiB: %v", err)
@@ -102,13 +174,11 @@ func TestChatMSRP(t *testing.T) {
 		t.Fatalf("the 200 KiB message did not arrive whole: %v", err)
 	}
 	alice.MustCommand(ctx, map[string]any{"cmd": "send_message", "to": "carol@" + sxgwDomain, "body": "Hi carol, over the same session", "type": "chat"})
-	select {
-	case m := <-inbox:
-		if string(m.Body) != "Hi carol, over the same session" {
-			t.Errorf("MSRP client got %q", m.Body)
-		}
-	case <-ctx.Done():
-		t.Fatal("alice's reply never came over MSRP")
+	if m := c.inbox.message(ctx, t, "alice's reply"); string(m.Body) != "Hi carol, over the same session" {
+		t.Errorf("MSRP client got %q", m.Body)
+	} else if m.WantsSuccessReport() || m.FailureReport != msrp.ReportNo {
+		// RFC 7573 §7: no receipt asked, so no reports.
+		t.Errorf("reply with Success-Report %v Failure-Report %v", m.SuccessReport, m.FailureReport)
 	}
 	// Chat states round trip (RFC 7573 §6): isComposing active -> composing,
 	// and alice's composing -> isComposing active over the same session.
@@ -122,21 +192,115 @@ func TestChatMSRP(t *testing.T) {
 		t.Fatalf("isComposing did not reach alice as composing: %v", err)
 	}
 	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" type="chat"><composing xmlns="http://jabber.org/protocol/chatstates"/></message>`})
+	if m := c.inbox.message(ctx, t, "alice's composing"); msrp.MediaType(m.ContentType) != "application/im-iscomposing+xml" || !strings.Contains(string(m.Body), "<state>active</state>") {
+		t.Errorf("alice's composing arrived as %s: %s", m.ContentType, m.Body)
+	}
+
+	// Receipts, XMPP -> MSRP (RFC 7573 §7): alice's receipt request
+	// becomes Success-Report: yes, and the client's success REPORT, not
+	// the SEND's 200, becomes her <received/>.
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" id="rcpt-chat-1" type="chat"><body>Please confirm</body><request xmlns="urn:xmpp:receipts"/></message>`})
+	m := c.inbox.message(ctx, t, "alice's message asking for a receipt")
+	if !strings.Contains(string(m.Body), "Please confirm") || !m.WantsSuccessReport() || m.FailureReport != msrp.ReportYes {
+		t.Fatalf("message asking for a receipt: Success-Report %v Failure-Report %v: %s", m.SuccessReport, m.FailureReport, m.Body)
+	}
+	isReceipt := func(e xmppEvent) bool {
+		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "urn:xmpp:receipts") && strings.Contains(e.Str("xml"), "rcpt-chat-1")
+	}
+	early, cancel := context.WithTimeout(ctx, 2*time.Second)
+	if ev, err := alice.WaitEvent(early, isReceipt); err == nil {
+		t.Errorf("alice got a receipt before the MSRP client reported: %s", ev.Str("xml"))
+	}
+	cancel()
+	if err := sess.Report(ctx, m, msrp.StatusOK); err != nil {
+		t.Fatalf("REPORT: %v", err)
+	}
+	if ev, err := alice.WaitEvent(ctx, isReceipt); err != nil {
+		t.Fatalf("the success REPORT did not reach alice as a receipt: %v", err)
+	} else if !strings.Contains(ev.Str("xml"), "<received xmlns=\"urn:xmpp:receipts\" id=\"rcpt-chat-1\"") || ev.Str("from") != "carol@"+sxgwDomain {
+		t.Errorf("receipt: %s", ev.Str("xml"))
+	}
+
+	// Receipts, MSRP -> XMPP: Success-Report: yes becomes a receipt
+	// request; the REPORT comes once alice's client acknowledges.
+	id, err := sess.Send(ctx, "text/plain", []byte("Did you get this?"), true, "")
+	if err != nil {
+		t.Fatalf("SEND with Success-Report: %v", err)
+	}
+	ev, err = alice.WaitEvent(ctx, func(e xmppEvent) bool { return e.Str("event") == "message" && e.Str("body") == "Did you get this?" })
+	if err != nil {
+		t.Fatalf("alice did not get the message asking for a receipt: %v", err)
+	}
+	if !strings.Contains(ev.Str("xml"), "<request xmlns=\"urn:xmpp:receipts\"") || ev.Str("id") == "" {
+		t.Fatalf("no receipt request: %s", ev.Str("xml"))
+	}
 	select {
-	case m := <-inbox:
-		if msrp.MediaType(m.ContentType) != "application/im-iscomposing+xml" || !strings.Contains(string(m.Body), "<state>active</state>") {
-			t.Errorf("alice's composing arrived as %s: %s", m.ContentType, m.Body)
+	case r := <-c.inbox.reports:
+		t.Fatalf("REPORT %v before alice's receipt", r.Status)
+	case <-time.After(2 * time.Second):
+	}
+	alice.MustCommand(ctx, map[string]any{"cmd": "send_raw", "xml": `<message xmlns="jabber:client" to="carol@sip.test" id="ack-1" type="chat"><received xmlns="urn:xmpp:receipts" id="` + ev.Str("id") + `"/></message>`})
+	select {
+	case r := <-c.inbox.reports:
+		if r.MessageID != id || r.Status.Code != msrp.StatusOK || r.ByteRange.End != int64(len("Did you get this?")) {
+			t.Errorf("REPORT %s %v %v, want a success for %s", r.MessageID, r.Status, r.ByteRange, id)
 		}
 	case <-ctx.Done():
-		t.Fatal("alice's composing never came over MSRP")
+		t.Fatal("alice's receipt never came back as a REPORT")
 	}
-	if _, err := ua.Bye(ctx, d); err != nil {
+
+	if _, err := c.ua.Bye(ctx, d); err != nil {
 		t.Fatalf("BYE: %v", err)
 	}
 	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
 		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "<gone xmlns=\"http://jabber.org/protocol/chatstates\"")
 	}); err != nil {
 		t.Fatalf("BYE did not reach alice as gone: %v", err)
+	}
+}
+
+// TestChatMSRPIdle: with msrp.chat_idle set short, a chat without
+// traffic ends (RFC 7573 §6.1): a BYE to the SIP user agent, and the gone
+// chat state to alice.
+func TestChatMSRPIdle(t *testing.T) {
+	const idle = 3 * time.Second
+	if _, err := sxgwBinary(); err != nil {
+		t.Fatal(err)
+	}
+	dns := startDNS(t)
+	f := federation{dns: dns, prosody: startProsody(t, t.TempDir(), dns)}
+	f.sxgw = startSXGW(t, t.TempDir(), dns, func(c sxgwConfig) { c["msrp"]["chat_idle"] = idle.String() })
+	alice := startXMPPClient(t, f.prosody, "alice")
+	ctx := testContext(t, 2*federationWait)
+	c := openChatUA(ctx, t, f)
+	if _, err := c.sess.Send(ctx, "text/plain", []byte("Then silence"), false, ""); err != nil {
+		t.Fatalf("SEND: %v", err)
+	}
+	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool { return e.Str("event") == "message" && e.Str("body") == "Then silence" }); err != nil {
+		t.Fatalf("alice did not get the chat message: %v", err)
+	}
+	quiet := time.Now()
+	select {
+	case d := <-c.byes:
+		if d.CallID != c.d.CallID {
+			t.Errorf("BYE in dialog %q, want %q", d.CallID, c.d.CallID)
+		}
+		if waited := time.Since(quiet); waited > idle+10*time.Second {
+			t.Errorf("BYE %v after the last message, chat_idle %v", waited, idle)
+		}
+	case <-ctx.Done():
+		t.Fatal("the idle chat was never ended with a BYE")
+	}
+	if _, err := alice.WaitEvent(ctx, func(e xmppEvent) bool {
+		return e.Str("event") == "message" && strings.Contains(e.Str("xml"), "<gone xmlns=\"http://jabber.org/protocol/chatstates\"") &&
+			strings.Contains(e.Str("xml"), "<thread>"+c.d.CallID+"</thread>")
+	}); err != nil {
+		t.Fatalf("the idle end did not reach alice as gone: %v", err)
+	}
+	select {
+	case <-c.inbox.closed:
+	case <-ctx.Done():
+		t.Fatal("the MSRP session of the idle chat stayed open")
 	}
 }
 
@@ -163,5 +327,14 @@ func TestChatFromXMPPSipp(t *testing.T) {
 		return e.Str("event") == "message" && e.Str("type") == "error" && e.Str("id") == "chat-1"
 	}); err != nil {
 		t.Fatalf("alice got no error for the failed chat: %v", err)
+	}
+	// sipp answered a=setup:active but never connects: counted.
+	if err := f.sxgw.WaitMetrics(ctx, "the setup failure counted", func(m metrics) error {
+		if v, _ := m.Value("sxgw_msrp_session_setup_failures_total", "reason", "connect_timeout"); v != 1 {
+			return fmt.Errorf("connect_timeout setup failures: %v, want 1", v)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
 	}
 }
