@@ -583,3 +583,59 @@ func TestCloseEndsStuckWork(t *testing.T) {
 		t.Fatalf("the stuck NOTIFY ended with %v, want cancellation by Close", err)
 	}
 }
+
+// blockingXMPP is an XMPP side whose sends wait until released.
+type blockingXMPP struct {
+	*fakeXMPP
+	release chan struct{}
+}
+
+func (b blockingXMPP) SendMessage(ctx context.Context, m translate.XMPPMessage) error {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return b.fakeXMPP.SendMessage(ctx, m)
+}
+
+// A flood fills the room's queue: further messages are refused with
+// resource-constraint / 503 and nothing else breaks; once the backlog
+// drains, the room serves again.
+func TestRoomFlood(t *testing.T) {
+	g, err := New(Options{Domains: []string{"sip.test"}, ConferenceDomain: confDomain, QueueLimit: 4, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := blockingXMPP{newFakeXMPP(), make(chan struct{})}
+	g.Attach(x, newFakeSIP())
+	defer g.Close()
+	ctx := context.Background()
+	joinXMPP(t, g, aliceFull, "alice") // its join job blocks on the first send
+	refused := 0
+	for i := range 20 {
+		err := g.XMPPMessage(ctx, translate.XMPPMessage{From: aliceFull, To: lobby, ID: "f" + string(rune('a'+i)), Type: translate.TypeGroupchat, Body: "flood"})
+		if err != nil {
+			if errCondition(err) != translate.CondResourceConstraint || errStatus(err) != 503 {
+				t.Fatalf("flood refusal: %v", err)
+			}
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Fatal("a flood of 20 messages into a queue of 4 was never refused")
+	}
+	close(x.release)
+	// The room serves again: a new message is taken and reflected.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := g.XMPPMessage(ctx, translate.XMPPMessage{From: aliceFull, To: lobby, ID: "after", Type: translate.TypeGroupchat, Body: "calm"})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the room still refuses after the flood: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	x.waitMessage(t, "reflection after the flood", func(m translate.XMPPMessage) bool { return m.ID == "after" && m.To.Equal(aliceFull) })
+}
