@@ -50,6 +50,8 @@ type chats struct {
 	confDomain string
 	rooms      RoomInbound
 
+	met *chatMetrics
+
 	mu       sync.Mutex
 	byDialog map[string]*chat  // Call-ID + local tag
 	joining  map[string]string // room INVITEs being answered: Call-ID + From tag -> display name
@@ -65,6 +67,7 @@ type chat struct {
 	active  bool // we connect (the offer said passive)
 	ended   bool
 	room    *roomSession
+	reports chatReports // RFC 7573 §7 (chat_receipts.go)
 }
 
 // ServeChats installs INVITE handling with MSRP chat sessions (RFC 7573)
@@ -75,9 +78,21 @@ type chat struct {
 // that domain joins a chat room (RFC 7701 §5.2) when in also implements
 // RoomInbound, and gets 404 otherwise; REFER to rooms is then served too
 // (RFC 4579 §5.5, §5.11). See RoomInbound.
+//
+// When in also implements ChatReceiptInbound, MSRP reports and XMPP
+// receipts map end to end (RFC 7573 §7); see ChatSendReceipt and
+// ChatReceipt. Chats that fail to set up are counted in
+// sxgw_msrp_session_setup_failures_total, registered with
+// Options.Registerer.
 func (e *Endpoint) ServeChats(in ChatInbound, m *msrp.Endpoint, host string) {
+	met, err := newChatMetrics(e.o.Registerer)
+	if err != nil {
+		// Another collector holds the name: count unregistered.
+		e.log.Warn("chat metrics not registered", "err", err)
+		met, _ = newChatMetrics(nil)
+	}
 	c := &chats{
-		e: e, in: in, msrp: m, host: host, confDomain: e.o.ConferenceDomain,
+		e: e, in: in, msrp: m, host: host, confDomain: e.o.ConferenceDomain, met: met,
 		byDialog: make(map[string]*chat), joining: make(map[string]string),
 	}
 	if ri, ok := in.(RoomInbound); ok && c.confDomain != "" {
@@ -99,6 +114,9 @@ func (cs *chats) SIPInvite(ctx context.Context, inv translate.SIPInvite, progres
 		return cs.in.SIPInvite(ctx, inv, progress)
 	}
 	if err != nil {
+		if inv.New {
+			cs.met.setupFailed(setupBadSDP)
+		}
 		return nil, &StatusError{Code: 488, Reason: "Not Acceptable Here"}
 	}
 	if !inv.New {
@@ -120,6 +138,7 @@ func (cs *chats) SIPInvite(ctx context.Context, inv translate.SIPInvite, progres
 	}
 	c := translate.SIPChat{ID: chatKey(inv.Dialog), From: inv.Dialog.RemoteURI, To: inv.RequestURI, CallID: inv.Dialog.CallID, Subject: inv.Subject}
 	if err := cs.in.SIPChatStart(ctx, c); err != nil {
+		cs.met.setupFailed(setupRejectedByCore)
 		return nil, err
 	}
 	ch := &chat{c: c, dialog: inv.Dialog, remote: media.Path, active: media.Setup == msrp.SetupPassive}
@@ -136,6 +155,7 @@ func (cs *chats) register(ch *chat, offer []byte, idx int) ([]byte, error) {
 	cs.mu.Unlock()
 	answer, err := cs.answer(offer, idx, ch)
 	if err != nil {
+		cs.met.setupFailed(setupBadSDP)
 		cs.end(ch, false)
 		return nil, &StatusError{Code: 488, Reason: "Not Acceptable Here"}
 	}
@@ -186,6 +206,9 @@ func (cs *chats) SIPAck(ctx context.Context, d translate.SIPDialog) {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := ch.session.Connect(cctx, ch.remote, ch.active); err != nil {
+			if reason := connectReason(err); reason != "" {
+				cs.met.setupFailed(reason)
+			}
 			cs.e.log.Info("MSRP chat connection failed", "err", err)
 			cs.end(ch, true)
 		}
@@ -263,20 +286,23 @@ func (h chatHandler) MSRPMessage(s *msrp.Session, m *msrp.Message) {
 		// wrapper inside says whether it is private.
 		sm.From, sm.To, sm.RequestURI = r.participant, r.uri, r.uri
 		err = h.cs.rooms.SIPRoomMessage(ctx, h.ch.c.ID, sm)
+	} else if ri, ok := h.cs.in.(ChatReceiptInbound); ok && m.WantsSuccessReport() {
+		// RFC 7573 §7: Success-Report: yes -> XEP-0184 request; the
+		// REPORT waits for the receipt.
+		h.receiptMessage(ctx, ri, s, m, sm)
+		return
 	} else {
 		err = h.cs.in.SIPChatMessage(ctx, h.ch.c, sm)
 	}
-	if m.WantsSuccessReport() && err == nil {
-		// Receipts map to REPORTs (RFC 7573 §7); without an XMPP receipt
-		// mechanism known here, the message counts as delivered once the
-		// core took it.
-		_ = s.Report(ctx, m, msrp.StatusOK)
-	} else if err != nil {
-		_ = s.Report(ctx, m, msrpStatus(err))
+	// Without receipts end to end (a room, a core without
+	// ChatReceiptInbound) the message counts as delivered once the core
+	// took it. Report sends only what the message asked for.
+	code := msrp.StatusOK
+	if err != nil {
+		code = msrpStatus(err)
 	}
+	_ = s.Report(ctx, m, code)
 }
-
-func (h chatHandler) MSRPReport(*msrp.Session, *msrp.Message) {}
 
 func (h chatHandler) MSRPClosed(_ *msrp.Session, err error) {
 	h.cs.e.log.Info("MSRP chat ended", "err", err)
@@ -285,8 +311,17 @@ func (h chatHandler) MSRPClosed(_ *msrp.Session, err error) {
 
 // ChatSend sends a message into a chat (RFC 7573 §5: XMPP -> MSRP SEND)
 // or into a room session (RFC 7701 §6: the core's message/cpim copy for
-// that participant).
+// that participant). RFC 7573 §7: XEP-0184 has no failure reports, so
+// the SEND carries Failure-Report: no and ChatSend returns once it is
+// queued; a message whose sender asked for a receipt goes with
+// ChatSendReceipt.
 func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPMessage) error {
+	return e.chatSend(ctx, chatID, m, "")
+}
+
+// chatSend sends m into a chat; with a token, asking for reports
+// (ChatSendReceipt).
+func (e *Endpoint) chatSend(ctx context.Context, chatID string, m translate.SIPMessage, token string) error {
 	cs := e.chats.Load()
 	if cs == nil {
 		return fmt.Errorf("%w: no chat support", ErrConfig)
@@ -304,9 +339,17 @@ func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPM
 	if strings.HasPrefix(ct, "text/") && !strings.Contains(ct, "charset") {
 		ct += ";charset=utf-8"
 	}
-	// RFC 7573 §7: XEP-0184 has no failure reports: Failure-Report: no
-	// unless the message asks for a receipt.
-	if err := sendWhenConnected(ctx, ch.session, ct, m.Body); err != nil {
+	o := msrp.SendOptions{FailureReport: "no"}
+	if token != "" {
+		o = msrp.SendOptions{MessageID: msrp.NewMessageID(), SuccessReport: true, FailureReport: "yes"}
+		// Expected before the first chunk goes: the REPORT may come
+		// before the send returns.
+		ch.reports.expect(o.MessageID, token)
+	}
+	if err := sendWhenConnected(ctx, ch.session, ct, m.Body, o); err != nil {
+		if token != "" {
+			ch.reports.takeSent(o.MessageID)
+		}
 		var se *msrp.StatusError
 		if errors.As(err, &se) {
 			return &StatusError{Code: se.Code, Reason: se.Comment}
@@ -321,10 +364,10 @@ func (e *Endpoint) ChatSend(ctx context.Context, chatID string, m translate.SIPM
 // and a room may have something for a participant at once (its history,
 // a message from another occupant). It waits for the connection as long
 // as ctx allows.
-func sendWhenConnected(ctx context.Context, s *msrp.Session, ct string, body []byte) error {
+func sendWhenConnected(ctx context.Context, s *msrp.Session, ct string, body []byte, o msrp.SendOptions) error {
 	const poll = 20 * time.Millisecond
 	for {
-		_, err := s.Send(ctx, ct, body, false, "no")
+		_, err := s.SendMessage(ctx, ct, body, o)
 		if !errors.Is(err, msrp.ErrNotConnected) {
 			return err
 		}
@@ -397,11 +440,17 @@ func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, 
 		d, answer, err = e.Invite(ctx, d, offer, c.Subject, nil)
 	}
 	if err != nil {
+		cs.met.setupFailed(setupInviteFailed)
 		ch.session.Close()
 		return "", err
 	}
 	am, _, err := msrp.ParseMedia(answer)
 	if err != nil || am.Port == 0 {
+		reason := setupBadSDP
+		if errors.Is(err, msrp.ErrNoMedia) || err == nil {
+			reason = setupNoMedia // no MSRP media, or refused with port 0
+		}
+		cs.met.setupFailed(reason)
 		ch.session.Close()
 		bctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
 		defer cancel()
@@ -417,6 +466,9 @@ func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, 
 	cs.byDialog[ch.c.ID] = ch
 	cs.mu.Unlock()
 	if err := ch.session.Connect(ctx, ch.remote, ch.active); err != nil {
+		if reason := connectReason(err); reason != "" {
+			cs.met.setupFailed(reason)
+		}
 		go cs.end(ch, true)
 		return "", fmt.Errorf("sip: MSRP connection of a chat: %w", err)
 	}

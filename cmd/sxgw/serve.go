@@ -134,6 +134,7 @@ func (a *app) start(ctx context.Context) error {
 		Domains:          a.cfg.Domains(),
 		ComponentDomain:  componentDomain(a.cfg),
 		ChatMSRP:         a.cfg.MSRP.Chats,
+		ChatIdle:         a.cfg.MSRP.ChatIdle.Duration,
 		ConferenceDomain: a.cfg.ConferenceDomain(),
 		RoomHistory:      roomHistory(a.cfg.Conference.History),
 		PersistentRooms:  a.cfg.Conference.Rooms,
@@ -260,10 +261,12 @@ func (a *app) startSIP(ctx context.Context) error {
 		Listen: a.cfg.MSRP.Listen,
 		Host:   host,
 		// RFC 7573 §8: no larger than the XMPP side takes.
-		MaxMessage:     int64(a.cfg.XMPP.MaxStanzaSize),
-		ConnectTimeout: 30 * time.Second,
-		Registerer:     a.reg,
-		Logger:         a.log.With("component", "msrp"),
+		MaxMessage:          int64(a.cfg.XMPP.MaxStanzaSize),
+		ConnectTimeout:      30 * time.Second,
+		MaxConnections:      a.cfg.MSRP.MaxConnections,
+		MaxConnectionsPerIP: a.cfg.MSRP.MaxConnectionsPerIP,
+		Registerer:          a.reg,
+		Logger:              a.log.With("component", "msrp"),
 	})
 	if err != nil {
 		return err

@@ -133,6 +133,14 @@ type MSRP struct {
 	// Chats makes XMPP chat messages to SIP users open MSRP chat sessions
 	// (RFC 7573); false sends them as SIP MESSAGE.
 	Chats bool `toml:"chats"`
+	// ChatIdle ends a chat without traffic this long: BYE to the SIP
+	// user, gone to the XMPP user (RFC 7573 §6.1).
+	ChatIdle Duration `toml:"chat_idle"`
+	// MaxConnections bounds the MSRP connections accepted and open at
+	// once; MaxConnectionsPerIP those from one address (an IPv6 /64).
+	// Connections beyond are closed at once.
+	MaxConnections      int `toml:"max_connections"`
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // Admin is the [admin] table.
@@ -177,7 +185,7 @@ func Default() *Config {
 			Timeout: Duration{3 * time.Second},
 		},
 		Conference: Conference{Domain: "conference.example.com", History: 20, Rooms: []string{}},
-		MSRP:       MSRP{Listen: "0.0.0.0:2855", Chats: true},
+		MSRP:       MSRP{Listen: "0.0.0.0:2855", Chats: true, ChatIdle: Duration{10 * time.Minute}, MaxConnections: 4096, MaxConnectionsPerIP: 64},
 		Admin:      Admin{Listen: "127.0.0.1:9090"},
 		Log:        Log{Level: LevelInfo, Format: FormatText},
 	}

@@ -97,6 +97,10 @@ func TestLoadValid(t *testing.T) {
 			if c.ConferenceDomain() != "rooms.xmpp.test" {
 				t.Errorf("ConferenceDomain = %q", c.ConferenceDomain())
 			}
+			if want := (MSRP{Listen: "127.0.0.1:0", Chats: true, ChatIdle: Duration{90 * time.Second},
+				MaxConnections: 100, MaxConnectionsPerIP: 100}); c.MSRP != want {
+				t.Errorf("msrp = %+v, want %+v", c.MSRP, want)
+			}
 			if w := c.Warnings(); len(w) != 0 {
 				t.Errorf("Warnings = %q, want none", w)
 			}
@@ -259,6 +263,16 @@ func TestValidateErrors(t *testing.T) {
 			`conference.rooms[3]: "x/y" is not a room name (the localpart of a JID)`,
 			`log.level: unknown level "verbose" (want debug, info, warn or error)`,
 			`log.format: unknown format "xml" (want text or json)`,
+		}},
+		{"bad_msrp.toml", []string{
+			`msrp.chat_idle: must be greater than 0, got 0s`,
+			`msrp.max_connections: must be between 1 and 1000000, got 0`,
+			`msrp.max_connections_per_ip: must be between 1 and 1, got 65`,
+		}},
+		{"bad_msrp2.toml", []string{
+			`msrp.chat_idle: must be greater than 0, got -1m0s`,
+			`msrp.max_connections: must be between 1 and 1000000, got 1000001`,
+			`msrp.max_connections_per_ip: must be between 1 and 1000000, got -1`,
 		}},
 	}
 	for _, tt := range tests {

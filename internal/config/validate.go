@@ -30,6 +30,10 @@ const (
 	MaxQueueSize = 1_000_000
 	// MinDialbackSecret is the shortest accepted xmpp.dialback_secret.
 	MinDialbackSecret = 16
+	// MaxMSRPConnections bounds msrp.max_connections (and so
+	// msrp.max_connections_per_ip): each connection holds a descriptor
+	// and two goroutines.
+	MaxMSRPConnections = 1_000_000
 )
 
 // Validate checks every value and returns nil or one error that joins a
@@ -247,6 +251,9 @@ func (c *Config) validateMSRP(v *validator) {
 			v.addErr("msrp.listen", err)
 		}
 	}
+	v.positive("msrp.chat_idle", c.MSRP.ChatIdle)
+	v.intRange("msrp.max_connections", c.MSRP.MaxConnections, 1, MaxMSRPConnections)
+	v.intRange("msrp.max_connections_per_ip", c.MSRP.MaxConnectionsPerIP, 1, max(1, min(c.MSRP.MaxConnections, MaxMSRPConnections)))
 }
 
 func (c *Config) validateAdmin(v *validator) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -47,6 +48,7 @@ type conn struct {
 	nc       net.Conn
 	key      string // dialKey for a dialled connection, "" for an accepted one
 	accepted bool
+	peer     netip.Addr    // of an accepted connection: its place in Endpoint.admit
 	done     chan struct{} // closed when the connection has ended
 
 	mu        sync.Mutex
@@ -283,13 +285,14 @@ func (c *conn) send(s *Session, m *Message) {
 		}
 		// A handler that falls behind makes the session refuse further
 		// messages (413) rather than hold the connection's other
-		// sessions up.
+		// sessions up. Once pushed, msg is the handler's.
+		n := len(msg.Body)
 		if !s.push(event{kind: evMessage, m: msg}) {
 			c.refuse(m, StatusTooLarge)
 			return
 		}
 		c.e.met.messages.WithLabelValues(dirIn).Inc()
-		c.e.met.bytes.WithLabelValues(dirIn).Add(float64(len(msg.Body)))
+		c.e.met.bytes.WithLabelValues(dirIn).Add(float64(n))
 	}
 	// Bodiless SENDs (RFC 4975 §5.4, keep-alives) and chunks of
 	// incomplete messages are only acknowledged.
@@ -626,6 +629,9 @@ func (c *conn) fail(reason string, cause error) {
 	_ = c.nc.Close()
 	c.e.reg.removeConn(c)
 	c.e.met.connections.Dec()
+	if c.accepted {
+		c.e.admit.release(c.peer)
+	}
 
 	err := ErrConnectionLost
 	if cause != nil {

@@ -90,4 +90,16 @@
 // (30 s for "yes", §7.1.1) and stop sending chunks of a message refused
 // with 413. A Reader and a Chunker are used by one goroutine each; writes
 // to a connection must be serialised by the caller.
+//
+// # Endpoint and sessions
+//
+// Endpoint and Session do all of the above over TCP and TLS. An Endpoint
+// closes accepted connections beyond EndpointOptions.MaxConnections in
+// all or MaxConnectionsPerIP from one peer address at once, before
+// reading anything, and counts them. A gateway that owes a success REPORT
+// until the far recipient confirms (RFC 7573 §7: an XMPP receipt) keeps
+// the message as Delivered, without its body, and sends the REPORT with
+// Session.ReportDelivered; Session.SendMessage takes a Message-ID chosen
+// by the caller, who can then match a REPORT arriving before the send
+// returns.
 package msrp

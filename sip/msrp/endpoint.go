@@ -65,6 +65,14 @@ type EndpointOptions struct {
 	// chunks before failing with 408; DefaultTransactionTimeout (30 s,
 	// RFC 4975 §7.1.1) when 0.
 	TransactionTimeout time.Duration
+	// MaxConnections bounds the connections accepted and open at once;
+	// MaxConnectionsPerIP those from one peer address (an IPv6 peer's
+	// /64). A connection beyond either is closed at once, before any
+	// read, and counted in sxgw_msrp_refused_connections_total. Dialled
+	// connections are not counted. DefaultMaxConnections (4096) and
+	// DefaultMaxConnectionsPerIP (64) when 0.
+	MaxConnections      int
+	MaxConnectionsPerIP int
 	// Registerer receives the metrics; nil keeps them unregistered.
 	Registerer prometheus.Registerer
 	// Logger (the caller adds any component attribute); nil discards.
@@ -98,8 +106,9 @@ func (o EndpointOptions) withDefaults() (EndpointOptions, error) {
 		return o, fmt.Errorf("%w: TLSConfig has no certificate", ErrConfig)
 	}
 	if o.ChunkSize < 0 || o.MaxMessage < 0 || o.SessionBytes < 0 || o.GlobalBytes < 0 ||
-		o.IdleTimeout < 0 || o.ConnectTimeout < 0 || o.TransactionTimeout < 0 {
-		return o, fmt.Errorf("%w: negative size or duration", ErrConfig)
+		o.IdleTimeout < 0 || o.ConnectTimeout < 0 || o.TransactionTimeout < 0 ||
+		o.MaxConnections < 0 || o.MaxConnectionsPerIP < 0 {
+		return o, fmt.Errorf("%w: negative size, duration or limit", ErrConfig)
 	}
 	if o.ChunkSize == 0 {
 		o.ChunkSize = DefaultChunkSize
@@ -122,6 +131,12 @@ func (o EndpointOptions) withDefaults() (EndpointOptions, error) {
 	if o.TransactionTimeout == 0 {
 		o.TransactionTimeout = DefaultTransactionTimeout
 	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.MaxConnectionsPerIP == 0 {
+		o.MaxConnectionsPerIP = DefaultMaxConnectionsPerIP
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -139,6 +154,7 @@ type Endpoint struct {
 	pool   *BufferPool
 	budget *Budget
 	limits Limits
+	admit  *admission
 	reg    *registry
 	wg     sync.WaitGroup
 	port   atomic.Int32
@@ -170,6 +186,7 @@ func NewEndpoint(o EndpointOptions) (*Endpoint, error) {
 		// A chunk may hold a whole message (RFC 4975 §7.1.1): chunks
 		// over MaxMessage get 413 from the Reader.
 		limits: Limits{MaxBody: int(o.MaxMessage)},
+		admit:  newAdmission(o.MaxConnections, o.MaxConnectionsPerIP),
 		done:   make(chan struct{}),
 	}
 	e.reg = newRegistry(&e.wg)
@@ -296,11 +313,22 @@ func (e *Endpoint) acceptLoop(ln net.Listener) {
 			}
 		}
 		delay = 0
+		peer := peerKey(nc.RemoteAddr())
+		if reason := e.admit.admit(peer); reason != "" {
+			// Over a limit: closed at once, nothing read or written.
+			_ = nc.Close()
+			e.met.refused.WithLabelValues(reason).Inc()
+			e.log.Debug("msrp: connection refused", "reason", reason, "remote", nc.RemoteAddr().String())
+			continue
+		}
 		if e.o.TLSConfig != nil {
 			nc = tls.Server(nc, e.o.TLSConfig)
 		}
-		if !e.startConn(newConn(e, nc, "", true)) {
+		c := newConn(e, nc, "", true)
+		c.peer = peer
+		if !e.startConn(c) {
 			_ = nc.Close()
+			e.admit.release(peer)
 			return
 		}
 	}

@@ -18,6 +18,7 @@ type metrics struct {
 	reportFails  *prometheus.CounterVec // direction: REPORTs with a non-200 status
 	rejected     *prometheus.CounterVec // code: requests refused with an error status
 	connErrors   *prometheus.CounterVec // reason
+	refused      *prometheus.CounterVec // reason: accepted connections closed over a limit
 }
 
 // Directions of the direction label.
@@ -75,6 +76,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "sxgw_msrp_connection_errors_total",
 			Help: "MSRP connections lost or refused, by reason.",
 		}, []string{"reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sxgw_msrp_refused_connections_total",
+			Help: "Accepted MSRP connections closed at once because the endpoint (max_connections) or the peer's address (max_connections_per_ip) was at its limit.",
+		}, []string{"reason"}),
 	}
 	// Pre-create the fixed label values so that they are exported at 0.
 	for _, d := range []string{dirIn, dirOut} {
@@ -84,11 +89,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, d := range []string{dirSent, dirReceived} {
 		m.reportFails.WithLabelValues(d)
 	}
+	for _, r := range []string{refusedMax, refusedPerIP} {
+		m.refused.WithLabelValues(r)
+	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.sessions, m.connections, m.messages, m.bytes,
-		m.reassemblies, m.reportFails, m.rejected, m.connErrors} {
+		m.reassemblies, m.reportFails, m.rejected, m.connErrors, m.refused} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("msrp: metrics: %w", err)
 		}

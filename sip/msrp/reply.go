@@ -165,6 +165,12 @@ func (m *Message) InitResponse(req *Message, code int, comment string) error {
 //
 // It sets no Success-Report or Failure-Report (§7.1.2: MUST NOT).
 func (m *Message) InitReport(req *Message, tid string, code int, comment string) error {
+	return m.initReport(req, int64(len(req.Body)), tid, code, comment)
+}
+
+// initReport is InitReport for a request whose body had n octets (req
+// may be kept without its body, see Delivered).
+func (m *Message) initReport(req *Message, n int64, tid string, code int, comment string) error {
 	m.Reset()
 	m.TransactionID = tid
 	m.Method = MethodREPORT
@@ -173,7 +179,6 @@ func (m *Message) InitReport(req *Message, tid string, code int, comment string)
 		comment = StatusText(code)
 	}
 	m.Status = Status{Namespace: 0, Code: code, Comment: comment}
-	n := int64(len(req.Body))
 	if req.IsComplete() {
 		m.ByteRange = ByteRange{Start: 1, End: n, Total: n}
 	} else {

@@ -161,7 +161,28 @@ func parseFailureReport(v string) (ReportMode, error) {
 // successReport asks the peer for a success REPORT (Success-Report: yes),
 // delivered to the handler's MSRPReport.
 func (s *Session) Send(ctx context.Context, contentType string, body []byte, successReport bool, failureReport string) (string, error) {
-	fr, err := parseFailureReport(failureReport)
+	return s.SendMessage(ctx, contentType, body, SendOptions{SuccessReport: successReport, FailureReport: failureReport})
+}
+
+// SendOptions are the optional parts of a message sent with SendMessage.
+type SendOptions struct {
+	// MessageID is the message's Message-ID; "" picks a fresh one
+	// (NewMessageID). A caller that must know it before the first chunk
+	// goes (to match a REPORT that may come before SendMessage returns)
+	// sets it: an ident (RFC 4975 §9) unique among the session's messages
+	// (§7.1.1), such as NewMessageID returns.
+	MessageID string
+	// SuccessReport asks for a success REPORT (Success-Report: yes,
+	// RFC 4975 §7.1.1), delivered to the handler's MSRPReport.
+	SuccessReport bool
+	// FailureReport is the Failure-Report value: "" (absent, meaning
+	// "yes"), "yes", "partial" or "no" (RFC 4975 §7.1.1); see Send.
+	FailureReport string
+}
+
+// SendMessage is Send with its options in o, the Message-ID among them.
+func (s *Session) SendMessage(ctx context.Context, contentType string, body []byte, o SendOptions) (string, error) {
+	fr, err := parseFailureReport(o.FailureReport)
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +190,12 @@ func (s *Session) Send(ctx context.Context, contentType string, body []byte, suc
 		// RFC 4975 §7.1: a request with a body MUST have a Content-Type.
 		return "", fmt.Errorf("msrp: send: %w: no Content-Type", ErrInvalid)
 	}
-	id := NewMessageID()
+	id := o.MessageID
+	if id == "" {
+		id = NewMessageID()
+	} else if !validIdent(id, maxIdentLen) {
+		return "", fmt.Errorf("msrp: send: %w: bad Message-ID %q", ErrInvalid, id)
+	}
 	c, remote, op, err := s.begin(id)
 	if err != nil {
 		return "", err
@@ -184,7 +210,7 @@ func (s *Session) Send(ctx context.Context, contentType string, body []byte, suc
 		FailureReport: fr,
 		ContentType:   contentType,
 	}
-	if successReport {
+	if o.SuccessReport {
 		tmpl.SuccessReport = ReportYes
 	}
 	wantOK := fr == ReportUnset || fr == ReportYes
@@ -265,6 +291,11 @@ func (s *Session) Report(ctx context.Context, m *Message, code int) error {
 	if m == nil {
 		return fmt.Errorf("msrp: report: %w: no message", ErrInvalid)
 	}
+	return s.report(ctx, m, int64(len(m.Body)), code)
+}
+
+// report sends the REPORT about m, whose body had n octets.
+func (s *Session) report(ctx context.Context, m *Message, n int64, code int) error {
 	r := Decide(m, PhaseDelivery, code)
 	if r.Report == 0 {
 		return nil
@@ -284,7 +315,7 @@ func (s *Session) Report(ctx context.Context, m *Message, code int) error {
 		return ErrNotConnected
 	}
 	var rep Message
-	if err := rep.InitReport(m, NewTransactionID(), r.Report, ""); err != nil {
+	if err := rep.initReport(m, n, NewTransactionID(), r.Report, ""); err != nil {
 		return fmt.Errorf("msrp: report: %w", err)
 	}
 	if err := c.queueCtrl(&rep); err != nil {

@@ -528,6 +528,9 @@ func TestEndpointOptions(t *testing.T) {
 		{"ipv6 host", EndpointOptions{Listen: "[::]:0", Host: "2001:db8::1"}, true},
 		{"bad host", EndpointOptions{Listen: "127.0.0.1:0", Host: "a b"}, false},
 		{"negative", EndpointOptions{Listen: "127.0.0.1:0", IdleTimeout: -1}, false},
+		{"negative max connections", EndpointOptions{Listen: "127.0.0.1:0", MaxConnections: -1}, false},
+		{"negative max connections per IP", EndpointOptions{Listen: "127.0.0.1:0", MaxConnectionsPerIP: -1}, false},
+		{"limits", EndpointOptions{Listen: "127.0.0.1:0", MaxConnections: 10, MaxConnectionsPerIP: 10}, true},
 		{"tls without certificate", EndpointOptions{Listen: "127.0.0.1:0", TLSConfig: tlsNoCert()}, false},
 		{"plain", EndpointOptions{Listen: "127.0.0.1:2855"}, true},
 	} {
