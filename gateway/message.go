@@ -179,7 +179,10 @@ func (g *Gateway) XMPPMessage(ctx context.Context, m translate.XMPPMessage) erro
 	}
 	// Chat messages go over MSRP (RFC 7573) when chats are on or one is
 	// open with the recipient; others (and type normal) as MESSAGE.
-	if m.Type == translate.TypeChat && (g.o.ChatMSRP || g.chatFor(m.From, m.To) != nil) {
+	// A bodiless receipt may come without type (XEP-0184 §5.2): it belongs
+	// to the chat it acknowledges, where it becomes the REPORT.
+	receiptInChat := m.ReceiptFor != "" && m.Body == "" && g.chatFor(m.From, m.To) != nil
+	if receiptInChat || m.Type == translate.TypeChat && (g.o.ChatMSRP || g.chatFor(m.From, m.To) != nil) {
 		return g.chatToSIP(p, m, s, ok, from, to)
 	}
 	if !ok {
