@@ -210,8 +210,50 @@ func (g *Gateway) reinvite(ctx context.Context, inv translate.SIPInvite) ([]byte
 		return g.addContents(ctx, js, c, added)
 	case len(removed) > 0 && len(added) == 0:
 		return g.removeContents(js, c, removed)
+	case len(added) == 0 && len(removed) == 0:
+		if mod := g.modifiedSenders(c, media.Contents); mod != nil {
+			return g.modifyContents(js, c, mod)
+		}
 	}
 	return g.answerCurrent(c, refuse(488, translate.CondFeatureNotImplemented, "this media change is not translated to Jingle yet"))
+}
+
+// modifiedSenders returns the contents whose senders (SDP direction) the
+// re-offer changed, with only their new senders: hold and resume (RFC
+// 3264 §8.4).
+func (g *Gateway) modifiedSenders(c *call, offered []jingle.Content) []jingle.Content {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var mod []jingle.Content
+	for _, o := range offered {
+		for _, cur := range c.contents {
+			if cur.Name == o.Name && cur.Senders.Or() != o.Senders.Or() {
+				mod = append(mod, jingle.Content{Creator: cur.Creator, Name: cur.Name, Senders: o.Senders.Or()})
+			}
+		}
+	}
+	return mod
+}
+
+// modifyContents sends content-modify (XEP-0166 §6.9) with the new
+// senders and answers the re-INVITE with them.
+func (g *Gateway) modifyContents(js JingleSender, c *call, mod []jingle.Content) ([]byte, error) {
+	c.mu.Lock()
+	j := &jingle.Jingle{Action: jingle.ActionContentModify, SID: c.sid, Contents: mod}
+	_, err := c.session.Send(j)
+	if err == nil {
+		c.contents = changedContents(c.contents, j)
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return g.answerCurrent(c, refuse(491, translate.CondUnexpectedRequest, err.Error()))
+	}
+	go func() {
+		if err := g.sendJingle(js, c, j); err != nil {
+			g.log.Debug("content-modify not acknowledged", "err", err)
+		}
+	}()
+	return g.answerCurrent(c, nil)
 }
 
 // pick returns the contents named by refs.

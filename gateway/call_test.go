@@ -327,3 +327,82 @@ func TestCallReinviteAddsVideo(t *testing.T) {
 		t.Fatalf("re-INVITE outside a call: %v", err)
 	}
 }
+
+// RFC 3264 §8.4 hold: a re-INVITE that only changes the direction is a
+// content-modify with the new senders, answered at once.
+func TestCallHoldByDirection(t *testing.T) {
+	g, x, _ := newTestGateway(t, nil)
+	ctx := context.Background()
+	offer := vector(t, "10a-sip-audio-initial-offer.sdp")
+	d, _, _ := establish(t, g, x, offer, "hold-1")
+	hold := strings.Replace(string(offer), "a=sendrecv", "a=sendonly", 1)
+	hold = strings.Replace(hold, "4021 4021", "4021 4022", 1)
+	answer, err := g.SIPInvite(ctx, translate.SIPInvite{Dialog: d, SDP: []byte(hold)}, func(int) {})
+	if err != nil || !strings.Contains(string(answer), "a=recvonly") {
+		t.Fatalf("answer to hold %v:\n%s", err, answer)
+	}
+	_, mod := waitJingle(t, x, jingle.ActionContentModify)
+	if len(mod.Contents) != 1 || mod.Contents[0].Senders != jingle.SendersInitiator {
+		t.Fatalf("content-modify %+v", mod.Contents)
+	}
+}
+
+// XEP-0166 §6.8 from XMPP: alice adds video to her call with carol; the
+// re-INVITE carries it and its 200 becomes the content-accept; a failed
+// re-INVITE becomes content-reject.
+func TestCallContentAddFromXMPP(t *testing.T) {
+	g, x, s := newTestGateway(t, nil)
+	ctx := context.Background()
+	alice := jid.MustParse("alice@xmpp.test/laptop")
+	carol := jid.MustParse("carol@sip.test/sip")
+	offer := string(vector(t, "01-sip-phone-audio-offer.xep.xml"))
+	offer = offer[strings.Index(offer, "<jingle"):]
+	offer = offer[:strings.LastIndex(offer, "</jingle>")+len("</jingle>")]
+	si, err := jingle.Decode([]byte(offer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si.Action, si.SID, si.Initiator = jingle.ActionSessionInitiate, "add-1", alice.String()
+	body, _ := si.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	waitJingle(t, x, jingle.ActionSessionAccept)
+	video := si.Contents[0]
+	video.Name = "video"
+	desc := *video.Description
+	desc.Media = "video"
+	desc.PayloadTypes = []jingle.PayloadType{{ID: 98, Name: "VP8", ClockRate: 90000}}
+	video.Description = &desc
+	add := &jingle.Jingle{Action: jingle.ActionContentAdd, SID: "add-1", Contents: []jingle.Content{video}}
+	body, err = add.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "c1", Payload: body}); err != nil {
+		t.Fatalf("content-add refused: %v", err)
+	}
+	re := waitIn(t, "no re-INVITE", &s.mu, &s.invites, s.changed, func(i fakeInvite) bool { return i.d.RemoteTag != "" })
+	if !strings.Contains(string(re.sdp), "m=video ") || !strings.Contains(string(re.sdp), "VP8/90000") || !strings.Contains(string(re.sdp), "m=audio ") {
+		t.Fatalf("re-INVITE offer:\n%s", re.sdp)
+	}
+	_, acc := waitJingle(t, x, jingle.ActionContentAccept)
+	if len(acc.Contents) != 1 || acc.Contents[0].Name != "video" {
+		t.Fatalf("content-accept %+v", acc.Contents)
+	}
+	// A refused re-INVITE: content-reject.
+	s.mu.Lock()
+	s.inviteErr = sipStatus(488)
+	s.mu.Unlock()
+	screen := video
+	screen.Name = "screen"
+	add.Contents = []jingle.Content{screen}
+	body, _ = add.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "c2", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	_, rej := waitJingle(t, x, jingle.ActionContentReject)
+	if len(rej.Contents) != 1 || rej.Contents[0].Name != "screen" || rej.Reason == nil {
+		t.Fatalf("content-reject %+v", rej)
+	}
+}

@@ -40,10 +40,11 @@ func (g *Gateway) XMPPJingle(_ context.Context, iq translate.JingleIQ) error {
 		return unknownSession()
 	}
 	switch j.Action {
-	case jingle.ActionContentAdd, jingle.ActionContentModify, jingle.ActionContentRemove,
-		jingle.ActionTransportReplace, jingle.ActionDescriptionInfo, jingle.ActionSecurityInfo:
-		// Not translated to re-INVITEs yet: refused, the session goes on.
-		return &translate.JingleError{Condition: translate.CondFeatureNotImplemented, Type: "cancel", Text: string(j.Action) + " is not translated to SIP yet"}
+	case jingle.ActionTransportReplace, jingle.ActionDescriptionInfo, jingle.ActionSecurityInfo:
+		// Not translated to SIP: refused, the session goes on.
+		return &translate.JingleError{Condition: translate.CondFeatureNotImplemented, Type: "cancel", Text: string(j.Action) + " is not translated to SIP"}
+	case jingle.ActionContentAdd, jingle.ActionContentModify, jingle.ActionContentRemove:
+		return g.contentChange(js, cs, c, j)
 	}
 	c.mu.Lock()
 	_, err = c.session.Receive(j)
@@ -278,4 +279,127 @@ func (g *Gateway) jingleMessage(m translate.XMPPMessage) error {
 		}
 	}
 	return nil
+}
+
+// contentChange translates a content-add, content-remove or
+// content-modify of the XMPP party (XEP-0166 §6.8-§6.10) into a
+// re-INVITE with the new SDP offer (RFC 3264 §8): the IQ is acknowledged
+// at once, and a content-add is then answered with content-accept (the
+// 2xx's answer) or content-reject (a failed re-INVITE, which leaves the
+// session as it was, RFC 3261 §14.1).
+func (g *Gateway) contentChange(js JingleSender, cs CallSender, c *call, j *jingle.Jingle) error {
+	c.mu.Lock()
+	if !c.answered {
+		c.mu.Unlock()
+		return &translate.JingleError{Condition: "unexpected-request", Type: "wait", JingleCondition: translate.JingleOutOfOrder, Text: "the session is not established yet"}
+	}
+	if _, err := c.session.Receive(j); err != nil {
+		c.mu.Unlock()
+		return sessionIQError(err)
+	}
+	next := changedContents(c.contents, j)
+	sdp, err := c.mapping.JingleToSDP(jingle.Offer, next, c.groups)
+	d := c.dialog
+	c.mu.Unlock()
+	if err != nil {
+		if j.Action == jingle.ActionContentAdd {
+			go g.rejectContents(js, c, j, jingleReasonOf(err))
+		}
+		return nil
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
+		defer cancel()
+		nd, answer, err := cs.Invite(ctx, d, sdp.Body, "", nil)
+		c.mu.Lock()
+		c.dialog.LocalCSeq = max(c.dialog.LocalCSeq, nd.LocalCSeq)
+		var media *jingle.Media
+		if err == nil {
+			c.dialog.RemoteTarget = nd.RemoteTarget
+			media, err = c.mapping.SDPToJingle(jingle.Answer, answer)
+		}
+		if err == nil {
+			c.contents = next
+		}
+		c.mu.Unlock()
+		if j.Action != jingle.ActionContentAdd {
+			if err != nil {
+				g.log.Info("re-INVITE for a Jingle content change failed", "action", string(j.Action), "err", err)
+			}
+			return
+		}
+		if err != nil {
+			g.rejectContents(js, c, j, jingle.ConditionFailedApplication)
+			return
+		}
+		acc := &jingle.Jingle{Action: jingle.ActionContentAccept, SID: c.sid, Contents: pick(media.Contents, refsOf(j.Contents))}
+		c.mu.Lock()
+		_, serr := c.session.Send(acc)
+		c.mu.Unlock()
+		if serr == nil {
+			serr = g.sendJingle(js, c, acc)
+		}
+		if serr != nil {
+			g.log.Debug("content-accept not sent", "err", serr)
+		}
+	}()
+	return nil
+}
+
+// rejectContents answers a content-add with content-reject (XEP-0166
+// §6.8).
+func (g *Gateway) rejectContents(js JingleSender, c *call, add *jingle.Jingle, cond jingle.Condition) {
+	var refs []jingle.Content
+	for _, ct := range add.Contents {
+		refs = append(refs, jingle.Content{Creator: ct.Creator, Name: ct.Name})
+	}
+	rej := &jingle.Jingle{Action: jingle.ActionContentReject, SID: c.sid, Contents: refs, Reason: &jingle.Reason{Condition: cond}}
+	c.mu.Lock()
+	_, err := c.session.Send(rej)
+	c.mu.Unlock()
+	if err == nil {
+		err = g.sendJingle(js, c, rej)
+	}
+	if err != nil {
+		g.log.Debug("content-reject not sent", "err", err)
+	}
+}
+
+// refsOf names contents.
+func refsOf(cs []jingle.Content) []jingle.ContentRef {
+	out := make([]jingle.ContentRef, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, jingle.ContentRef{Creator: c.CreatorOr(), Name: c.Name})
+	}
+	return out
+}
+
+// changedContents applies a content-add, -remove or -modify to the
+// XMPP party's contents.
+func changedContents(cur []jingle.Content, j *jingle.Jingle) []jingle.Content {
+	next := append([]jingle.Content(nil), cur...)
+	switch j.Action {
+	case jingle.ActionContentAdd:
+		next = append(next, j.Contents...)
+	case jingle.ActionContentRemove:
+		next = next[:0]
+		for _, c := range cur {
+			gone := false
+			for _, r := range j.Contents {
+				gone = gone || r.Name == c.Name
+			}
+			if !gone {
+				next = append(next, c)
+			}
+		}
+	case jingle.ActionContentModify:
+		for i := range next {
+			for _, m := range j.Contents {
+				if m.Name == next[i].Name {
+					next[i].Senders = m.Senders
+				}
+			}
+		}
+	}
+	return next
 }

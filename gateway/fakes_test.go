@@ -107,7 +107,9 @@ func (f *fakeSIP) Invite(_ context.Context, d translate.SIPDialog, sdp []byte, _
 	answer, err := f.inviteAnswer, f.inviteErr
 	f.mu.Unlock()
 	f.changed <- struct{}{}
-	progress(180)
+	if progress != nil {
+		progress(180)
+	}
 	if err != nil {
 		return d, nil, err
 	}
