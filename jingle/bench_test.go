@@ -61,7 +61,22 @@ func BenchmarkPionRoundTrip(b *testing.B) {
 	}
 }
 
-// BenchmarkPionParse is pion/sdp's parse alone: the floor of SDPToJingle.
+// BenchmarkReadSDP is the package's SDP reader alone on vector 03: the
+// floor of SDPToJingle.
+func BenchmarkReadSDP(b *testing.B) {
+	body := readVector(b, "03-chrome-webrtc-offer.sdp")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		var d sdpDesc
+		if err := d.parse(string(body)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPionParse is pion/sdp's parse alone, to compare with
+// BenchmarkReadSDP.
 func BenchmarkPionParse(b *testing.B) {
 	body := string(readVector(b, "03-chrome-webrtc-offer.sdp"))
 	b.ReportAllocs()

@@ -20,7 +20,8 @@
 // A Mapping is the translation state of one call: the Jingle role of the
 // SIP party, the m-line layout of the last offer and the o= line of the
 // SDP the gateway writes. Mapping.SDPToJingle reads an SDP offer or answer
-// with pion/sdp but interprets every media section itself;
+// with the package's own single-pass reader (RFC 8866 §5 structure,
+// bounded by limits.go) and interprets every media section itself;
 // Mapping.JingleToSDP writes SDP for the Jingle party. Both follow the
 // rules digest of the gateway's Jingle notes: direction <-> senders by the
 // role of the SDP's author (SendersFromDirection), static payload types

@@ -5,6 +5,10 @@ package jingle
 const (
 	// MaxSDPSize bounds an SDP body in bytes.
 	MaxSDPSize = 64 << 10
+	// MaxSDPLines bounds the lines of an SDP body, empty ones included.
+	MaxSDPLines = 4096
+	// MaxSDPLine bounds one SDP line in bytes, without its line end.
+	MaxSDPLine = 8 << 10
 	// MaxXMLSize bounds a Jingle or jingle-message element given to
 	// Decode and DecodeMessage, in bytes.
 	MaxXMLSize = 256 << 10

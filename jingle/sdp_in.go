@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-
-	"github.com/pion/sdp/v3"
 )
 
 // sessionLevel holds the session-level SDP values that media lines
@@ -43,37 +41,28 @@ func (m *Mapping) SDPToJingle(kind Kind, body []byte) (*Media, error) {
 	if len(body) > MaxSDPSize {
 		return nil, sdpErr("%d bytes: %w", len(body), ErrTooLarge)
 	}
-	text, overrides, err := prepareSDP(body)
-	if err != nil {
+	var sd sdpDesc
+	if err := sd.parse(string(body)); err != nil {
 		return nil, err
 	}
-	var sd sdp.SessionDescription
-	if err := sd.UnmarshalString(text); err != nil {
-		return nil, sdpErr("%v", err)
-	}
-	mds := sd.MediaDescriptions
-	if len(mds) > MaxMedia {
-		return nil, sdpErr("%d m-lines: %w", len(mds), ErrTooLarge)
-	}
+	mds := sd.media
 	if len(mds) == 0 {
 		return nil, &UnmappableError{}
 	}
 	res := &Media{}
 	s := readSession(&sd, res)
-	lines, err := m.layoutLines(kind, mds, overrides)
+	lines, err := m.layoutLines(kind, mds)
 	if err != nil {
 		return nil, err
 	}
 	author := m.SIPRole
 	res.Contents = make([]Content, 0, len(mds))
 	var bundleFix []int
-	for i, md := range mds {
+	for i := range mds {
+		md := &mds[i]
 		l := &lines[i]
-		bundleOnly := false
-		if _, ok := md.Attribute("bundle-only"); ok {
-			bundleOnly = true
-		}
-		if md.MediaName.Port.Value == 0 && !bundleOnly {
+		_, bundleOnly := md.attr("bundle-only")
+		if md.port == 0 && !bundleOnly {
 			l.Rejected = true
 			if l.Name != "" && m.wasLive(i) {
 				res.Removed = append(res.Removed, ContentRef{Creator: l.Creator, Name: l.Name})
@@ -114,9 +103,9 @@ func (m *Mapping) SDPToJingle(kind Kind, body []byte) (*Media, error) {
 
 	// Commit: the mapping changes only on success.
 	if kind == Offer {
-		res.Unchanged = m.peerSeen && sd.Origin.SessionID == m.peerID && sd.Origin.SessionVersion == m.peerVer
+		res.Unchanged = m.peerSeen && sd.origin.sessID == m.peerID && sd.origin.sessVer == m.peerVer
 	}
-	m.peerSeen, m.peerID, m.peerVer = true, sd.Origin.SessionID, sd.Origin.SessionVersion
+	m.peerSeen, m.peerID, m.peerVer = true, sd.origin.sessID, sd.origin.sessVer
 	if kind == Answer && len(m.lines) > 0 {
 		for i := range m.lines {
 			m.lines[i].Rejected = m.lines[i].Rejected || lines[i].Rejected || lines[i].Name == ""
@@ -137,7 +126,7 @@ func (m *Mapping) wasLive(i int) bool {
 // first format, and content name and creator. Names come from the
 // previous layout, then a=mid, then the media type ("audio", "audio-2",
 // ...) (NOTES §5 item 14).
-func (m *Mapping) layoutLines(kind Kind, mds []*sdp.MediaDescription, overrides []override) ([]Line, error) {
+func (m *Mapping) layoutLines(kind Kind, mds []sdpMedia) ([]Line, error) {
 	old := m.lines
 	if (kind == Answer && len(old) > 0 && len(mds) != len(old)) || (kind == Offer && len(mds) < len(old)) {
 		// RFC 3264 §6: an answer has the offer's m-lines; §8: a later
@@ -149,26 +138,21 @@ func (m *Mapping) layoutLines(kind Kind, mds []*sdp.MediaDescription, overrides 
 		newCreator = m.SIPRole.Other()
 	}
 	lines := make([]Line, len(mds))
-	for i, md := range mds {
+	for i := range mds {
+		md := &mds[i]
 		l := &lines[i]
-		l.Media = md.MediaName.Media
-		l.Proto = strings.Join(md.MediaName.Protos, "/")
-		if i < len(overrides) && overrides[i].media != "" {
-			l.Media, l.Proto = overrides[i].media, overrides[i].proto
-		}
-		if len(md.MediaName.Formats) > 0 {
-			l.Format = md.MediaName.Formats[0]
-		}
-		mid, _ := md.Attribute("mid")
+		l.Media, l.Proto = md.media, md.proto
+		l.Format, _ = field(md.fmts)
+		mid, _ := md.attr("mid")
 		mid = strings.TrimSpace(mid)
 		l.Mid = mid != ""
 		// RFC 3264 §8.1: a later offer may reuse the slot of a rejected
 		// line for a new stream; a line that stays at port 0 keeps its
 		// content.
-		reused := kind == Offer && i < len(old) && old[i].Rejected && md.MediaName.Port.Value != 0
+		reused := kind == Offer && i < len(old) && old[i].Rejected && md.port != 0
 		if i < len(old) && !reused {
 			o := old[i]
-			if o.Media != l.Media && md.MediaName.Port.Value != 0 {
+			if o.Media != l.Media && md.port != 0 {
 				return nil, &MediaError{Index: i, Media: l.Media, Proto: l.Proto, Err: ErrOfferMismatch}
 			}
 			if o.Name != "" && mid != "" && mid != o.Name {
@@ -235,56 +219,59 @@ func (e *mismatchError) Error() string {
 func (e *mismatchError) Unwrap() error { return ErrOfferMismatch }
 
 // readSession reads the session-level attributes that media inherit.
-func readSession(sd *sdp.SessionDescription, res *Media) sessionLevel {
-	var s sessionLevel
-	if ci := sd.ConnectionInformation; ci != nil && ci.Address != nil {
-		s.conn = ci.Address.Address
-	}
-	s.bandwidth = firstBandwidth(sd.Bandwidth)
-	for _, a := range sd.Attributes {
-		switch a.Key {
+func readSession(sd *sdpDesc, res *Media) sessionLevel {
+	s := sessionLevel{conn: sd.conn.addr}
+	s.bandwidth = firstBandwidth(sd.lines)
+	for _, a := range sd.lines {
+		if a.typ != 'a' {
+			continue
+		}
+		switch a.key {
 		case "group":
-			if g, ok := parseGroup(a.Value); ok && len(s.groups) < MaxItems {
+			if g, ok := parseGroup(a.value); ok && len(s.groups) < MaxItems {
 				s.groups = append(s.groups, g)
 			} else {
-				res.Dropped = append(res.Dropped, Dropped{Index: -1, Attr: a.Key})
+				res.Dropped = append(res.Dropped, Dropped{Index: -1, Attr: a.key})
 			}
 		case "extmap-allow-mixed":
 			s.allowMixed = true
 		case "fingerprint":
 			if s.fp == nil {
-				if fp, ok := parseFingerprint(a.Value); ok {
+				if fp, ok := parseFingerprint(a.value); ok {
 					s.fp = fp
 					continue
 				}
 			}
-			res.Dropped = append(res.Dropped, Dropped{Index: -1, Attr: a.Key})
+			res.Dropped = append(res.Dropped, Dropped{Index: -1, Attr: a.key})
 		case "setup":
-			s.setup = strings.TrimSpace(a.Value)
+			s.setup = strings.TrimSpace(a.value)
 		case "ice-ufrag":
-			s.ufrag = strings.TrimSpace(a.Value)
+			s.ufrag = strings.TrimSpace(a.value)
 		case "ice-pwd":
-			s.pwd = strings.TrimSpace(a.Value)
+			s.pwd = strings.TrimSpace(a.value)
 		case "ice-lite":
 			s.iceLite = true
 		case dirSendRecv, dirSendOnly, dirRecvOnly, dirInactive:
-			s.dir = a.Key
+			s.dir = a.key
 		case "ice-options", "msid-semantic":
 			// Jingle trickles through transport-info; msid-semantic is
 			// written again when sources are (NOTES §8.1).
 		default:
-			res.Dropped = append(res.Dropped, Dropped{Index: -1, Attr: a.Key})
+			res.Dropped = append(res.Dropped, Dropped{Index: -1, Attr: a.key})
 		}
 	}
 	return s
 }
 
-// firstBandwidth returns the first b=AS or b=TIAS (NOTES §8.1: one per
-// description).
-func firstBandwidth(bs []sdp.Bandwidth) *Bandwidth {
-	for _, b := range bs {
-		if !b.Experimental && (b.Type == "AS" || b.Type == "TIAS") {
-			return &Bandwidth{Type: b.Type, Value: b.Bandwidth}
+// firstBandwidth returns the first b=AS or b=TIAS of a section's lines
+// (NOTES §8.1: one per description).
+func firstBandwidth(lines []sdpLine) *Bandwidth {
+	for _, l := range lines {
+		if l.typ != 'b' {
+			continue
+		}
+		if typ, n := bandwidthValue(l.value); typ == "AS" || typ == "TIAS" {
+			return &Bandwidth{Type: typ, Value: n}
 		}
 	}
 	return nil

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/pion/sdp/v3"
 )
 
 // profile is what an m= proto says about keying and feedback.
@@ -49,7 +47,7 @@ func (s *ptSet) add(pt uint8) (added bool) {
 
 // readMedia translates one RTP media line (NOTES §8.1). A line that has no
 // Jingle form gives a *MediaError; malformed SDP gives ErrMalformedSDP.
-func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Line, s *sessionLevel, kind Kind, author Role) (Content, Needs, error) {
+func (m *Mapping) readMedia(res *Media, idx int, md *sdpMedia, l *Line, s *sessionLevel, kind Kind, author Role) (Content, Needs, error) {
 	unmapped := func(err error) (Content, Needs, error) {
 		return Content{}, Needs{}, &MediaError{Index: idx, Media: l.Media, Proto: l.Proto, Err: err}
 	}
@@ -63,17 +61,23 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 	if !ok {
 		return unmapped(ErrUnsupportedTransport)
 	}
-	formats := md.MediaName.Formats
-	if len(formats) == 0 {
+	nFormats := 0
+	for rest := md.fmts; rest != ""; nFormats++ {
+		_, rest = field(rest)
+	}
+	if nFormats == 0 {
 		return Content{}, Needs{}, sdpErr("m-line %d: no formats", idx)
 	}
-	if len(formats) > MaxPayloadTypes {
-		return Content{}, Needs{}, sdpErr("m-line %d: %d formats: %w", idx, len(formats), ErrTooLarge)
+	if nFormats > MaxPayloadTypes {
+		return Content{}, Needs{}, sdpErr("m-line %d: %d formats: %w", idx, nFormats, ErrTooLarge)
 	}
-	desc := &RTPDescription{Media: l.Media, PayloadTypes: make([]PayloadType, len(formats))}
+	desc := &RTPDescription{Media: l.Media, PayloadTypes: make([]PayloadType, nFormats)}
 	// pos[pt] is the index of pt in PayloadTypes plus one; 0 when absent.
 	var pos [128]uint8
-	for i, f := range formats {
+	rest := md.fmts
+	for i := range nFormats {
+		var f string
+		f, rest = field(rest)
 		pt, ok := parsePT(f)
 		if !ok {
 			return Content{}, Needs{}, sdpErr("m-line %d: payload type %q", idx, f)
@@ -98,8 +102,11 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 		fbPer                                      [128]uint8
 		ssrcs                                      []ssrcCount
 	)
-	for _, a := range md.Attributes {
-		switch a.Key {
+	for _, a := range md.lines {
+		if a.typ != 'a' {
+			continue
+		}
+		switch a.key {
 		case "extmap":
 			nExt++
 		case "candidate":
@@ -107,7 +114,7 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 		case "crypto":
 			nCrypto++
 		case "rtcp-fb":
-			ptStr, _ := field(a.Value)
+			ptStr, _ := field(a.value)
 			if ptStr == "*" {
 				nFBAll++
 			} else if id, ok := parsePT(ptStr); ok && pos[id] != 0 && fbPer[id] < MaxItems {
@@ -115,9 +122,9 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 				nFB++
 			}
 		case "fmtp":
-			nParams += strings.Count(a.Value, ";") + 1
+			nParams += strings.Count(a.value, ";") + 1
 		case "ssrc":
-			idStr, _ := field(a.Value)
+			idStr, _ := field(a.value)
 			if id, err := parseUint(idStr, 32); err == nil && len(ssrcs) <= MaxItems {
 				ssrcs = countSSRC(ssrcs, uint32(id))
 			}
@@ -175,24 +182,27 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 		eoc                  bool
 		rtpmapSeen, fmtpSeen ptSet
 	)
-	for _, a := range md.Attributes {
-		switch a.Key {
+	for _, a := range md.lines {
+		if a.typ != 'a' {
+			continue
+		}
+		switch a.key {
 		case "rtpmap":
-			r, ok := parseRtpmap(a.Value)
+			r, ok := parseRtpmap(a.value)
 			p := pt(r.pt)
 			if !ok || p == nil || !rtpmapSeen.add(r.pt) {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			// NOTES §5 item 2: the rtpmap wins over any static meaning.
 			p.Name, p.ClockRate, p.Channels = r.name, r.rate, r.channels
 		case "fmtp":
-			ptStr, rest := field(a.Value)
+			ptStr, rest := field(a.value)
 			id, ok := parsePT(ptStr)
 			p := pt(id)
 			if !ok || p == nil || !fmtpSeen.add(id) {
 				// NOTES §5 item 5: keep the first fmtp of a PT.
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			start := len(params)
@@ -204,11 +214,11 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 				p.Parameters = params[start : start+n : start+n]
 			}
 		case "rtcp-fb":
-			id, all, fb, trr, ok := parseRTCPFB(a.Value)
+			id, all, fb, trr, ok := parseRTCPFB(a.value)
 			p := pt(id)
 			switch {
 			case !ok || (!all && p == nil):
-				drop(a.Key)
+				drop(a.key)
 			case all && trr != nil:
 				desc.RTCPFBTrrInt = trr
 			case all:
@@ -225,19 +235,19 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 				p.RTCPFB = append(p.RTCPFB, fb)
 			}
 		case "ptime", "maxptime":
-			n, err := parseUint(strings.TrimSpace(a.Value), 32)
+			n, err := parseUint(strings.TrimSpace(a.value), 32)
 			switch {
 			case err != nil:
-				drop(a.Key)
-			case a.Key == "ptime":
+				drop(a.key)
+			case a.key == "ptime":
 				ptime = uint32(n)
 			default:
 				maxptime = uint32(n)
 			}
 		case "extmap":
-			h, ok := parseExtmap(a.Value, author)
+			h, ok := parseExtmap(a.value, author)
 			if !ok {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			if len(desc.HdrExts) == MaxItems {
@@ -247,18 +257,18 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 		case "extmap-allow-mixed":
 			desc.ExtmapAllowMixed = true
 		case "ssrc":
-			id, p, ok := parseSSRC(a.Value)
+			id, p, ok := parseSSRC(a.value)
 			if !ok {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			if err := addSource(desc, id, p); err != nil {
 				return Content{}, Needs{}, sdpErr("m-line %d: %w", idx, err)
 			}
 		case "ssrc-group":
-			g, ok := parseSSRCGroup(a.Value)
+			g, ok := parseSSRCGroup(a.value)
 			if !ok {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			if len(desc.SSRCGroups) == MaxItems {
@@ -266,25 +276,25 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 			}
 			desc.SSRCGroups = append(desc.SSRCGroups, g)
 		case "msid":
-			msid = strings.TrimSpace(a.Value)
+			msid = strings.TrimSpace(a.value)
 		case dirSendRecv, dirSendOnly, dirRecvOnly, dirInactive:
-			dir = a.Key
+			dir = a.key
 		case "rtcp-mux":
 			desc.RTCPMux = true
 		case "rtcp":
-			if rtcpPort, rtcpAddr, hasRTCP = parseRTCP(a.Value); !hasRTCP {
-				drop(a.Key)
+			if rtcpPort, rtcpAddr, hasRTCP = parseRTCP(a.value); !hasRTCP {
+				drop(a.key)
 			}
 		case "ice-ufrag":
-			ufrag = strings.TrimSpace(a.Value)
+			ufrag = strings.TrimSpace(a.value)
 		case "ice-pwd":
-			pwd = strings.TrimSpace(a.Value)
+			pwd = strings.TrimSpace(a.value)
 		case "ice-lite":
 			iceLite = true
 		case "candidate":
-			c, u, ok := parseCandidate(a.Value)
+			c, u, ok := parseCandidate(a.value)
 			if !ok {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			if len(cands) == MaxCandidates {
@@ -300,25 +310,25 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 		case "end-of-candidates":
 			eoc = true
 		case "remote-candidates":
-			rs, ok := parseRemoteCandidates(a.Value)
+			rs, ok := parseRemoteCandidates(a.value)
 			if !ok {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			remote = rs
 		case "fingerprint":
-			if f, ok := parseFingerprint(a.Value); ok && fp == nil {
+			if f, ok := parseFingerprint(a.value); ok && fp == nil {
 				fp = f
 			} else {
 				// NOTES §8.4: keep the first fingerprint.
-				drop(a.Key)
+				drop(a.key)
 			}
 		case "setup":
-			setup = strings.TrimSpace(a.Value)
+			setup = strings.TrimSpace(a.value)
 		case "crypto":
-			c, ok := parseCrypto(a.Value)
+			c, ok := parseCrypto(a.value)
 			if !ok {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			if len(cryptos) == MaxItems {
@@ -326,9 +336,9 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 			}
 			cryptos = append(cryptos, c)
 		case "zrtp-hash":
-			ver, hash := field(a.Value)
+			ver, hash := field(a.value)
 			if hash == "" {
-				drop(a.Key)
+				drop(a.key)
 				continue
 			}
 			zrtp = &ZRTPHash{Version: ver, Value: trimBlank(hash)}
@@ -336,7 +346,7 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 			// mid names the content; bundle-only is handled by the
 			// caller; ice-options has no Jingle form and needs none.
 		default:
-			drop(a.Key)
+			drop(a.key)
 		}
 	}
 
@@ -386,7 +396,7 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 			}
 		}
 	}
-	desc.Bandwidth = firstBandwidth(md.Bandwidth)
+	desc.Bandwidth = firstBandwidth(md.lines)
 	if desc.Bandwidth == nil && s.bandwidth != nil {
 		b := *s.bandwidth
 		desc.Bandwidth = &b
@@ -455,7 +465,7 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 		needs.ICE = true
 	case iceLite:
 		return unmapped(ErrICELite)
-	case md.MediaName.Port.Value == 0:
+	case md.port == 0:
 		// bundle-only: the caller copies the BUNDLE tag's transport.
 	default:
 		t, err := m.rawUDP(idx, md, s, rtcpPort, rtcpAddr, hasRTCP, bool(desc.RTCPMux))
@@ -482,10 +492,10 @@ func (m *Mapping) readMedia(res *Media, idx int, md *sdp.MediaDescription, l *Li
 // rawUDP builds the XEP-0177 candidates of a line without ICE: component 1
 // from c= and the m= port, component 2 from a=rtcp or port+1 unless RTCP
 // is multiplexed (NOTES §5 item 7).
-func (m *Mapping) rawUDP(idx int, md *sdp.MediaDescription, s *sessionLevel, rtcpPort uint16, rtcpAddr string, hasRTCP, mux bool) (*RawUDPTransport, error) {
+func (m *Mapping) rawUDP(idx int, md *sdpMedia, s *sessionLevel, rtcpPort uint16, rtcpAddr string, hasRTCP, mux bool) (*RawUDPTransport, error) {
 	addr := s.conn
-	if ci := md.ConnectionInformation; ci != nil && ci.Address != nil {
-		addr = ci.Address.Address
+	if md.conn.addr != "" {
+		addr = md.conn.addr
 	}
 	if addr == "" {
 		return nil, sdpErr("m-line %d: no c= address", idx)
@@ -493,7 +503,7 @@ func (m *Mapping) rawUDP(idx int, md *sdp.MediaDescription, s *sessionLevel, rtc
 	if i := strings.IndexByte(addr, '/'); i >= 0 {
 		addr = addr[:i] // multicast TTL or count
 	}
-	port := md.MediaName.Port.Value
+	port := int(md.port)
 	n := m.nextSeq()
 	t := &RawUDPTransport{Candidates: make([]RawCandidate, 1, 2)}
 	t.Candidates[0] = RawCandidate{Component: 1, ID: "rtp" + n, IP: addr, Port: uint16(port)}

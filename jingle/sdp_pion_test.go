@@ -84,7 +84,8 @@ func lineRank(typ byte, media bool) int {
 	return 0
 }
 
-// prepareSDP returns the SDP text to parse. The parser insists on the
+// prepareSDP returns SDP text that pion/sdp, the independent parser the
+// tests compare with, can read. pion insists on the
 // RFC 4566 §5 line order and on a final newline, and refuses some valid
 // m-lines, so prepareSDP:
 //   - adds the final newline when missing;
