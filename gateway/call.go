@@ -49,6 +49,9 @@ type call struct {
 	// trickle) and groups its groups.
 	contents []jingle.Content
 	groups   []jingle.Group
+	// sipContents are the SIP party's contents as of its last offer
+	// (calls from SIP), to see what a re-offer changes.
+	sipContents []jingle.Content
 	// lastSDP is the SDP the gateway last wrote to the SIP party, sent
 	// again for a re-INVITE that changes nothing (RFC 3264 §8).
 	lastSDP []byte

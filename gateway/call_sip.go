@@ -49,6 +49,7 @@ func (g *Gateway) SIPInvite(ctx context.Context, inv translate.SIPInvite, progre
 		g.m.calls.WithLabelValues(dirSIPToXMPP, outcomeFailed).Inc()
 		return nil, sdpFailure(err)
 	}
+	c.sipContents = media.Contents
 	if !g.calls.add(c, to) {
 		return nil, refuse(500, translate.CondInternalServerError, "session id collision")
 	}
@@ -204,7 +205,25 @@ func (g *Gateway) reinvite(ctx context.Context, inv translate.SIPInvite) ([]byte
 	}
 	added := pick(media.Contents, media.Added)
 	removed := media.Removed
+	restarted := iceRestarts(c.sipContents, media.Contents)
+	c.sipContents = media.Contents
 	c.mu.Unlock()
+	if len(restarted) > 0 && len(added) == 0 && len(removed) == 0 {
+		// XEP-0176 §5.9: new ICE credentials are an ICE restart, told to
+		// the XMPP party in transport-info.
+		ti := &jingle.Jingle{Action: jingle.ActionTransportInfo, SID: c.sid, Contents: restarted}
+		c.mu.Lock()
+		_, err := c.session.Send(ti)
+		c.mu.Unlock()
+		if err == nil {
+			go func() {
+				if err := g.sendJingle(js, c, ti); err != nil {
+					g.log.Debug("transport-info not acknowledged", "err", err)
+				}
+			}()
+		}
+		return g.answerCurrent(c, nil)
+	}
 	switch {
 	case len(added) > 0 && len(removed) == 0:
 		return g.addContents(ctx, js, c, added)
@@ -254,6 +273,20 @@ func (g *Gateway) modifyContents(js JingleSender, c *call, mod []jingle.Content)
 		}
 	}()
 	return g.answerCurrent(c, nil)
+}
+
+// iceRestarts returns the contents of next whose ICE credentials differ
+// from those in prev, with their transport only (for transport-info).
+func iceRestarts(prev, next []jingle.Content) []jingle.Content {
+	var out []jingle.Content
+	for _, n := range next {
+		for _, p := range prev {
+			if n.Name == p.Name && n.ICEUDP != nil && p.ICEUDP != nil && n.ICEUDP.Ufrag != p.ICEUDP.Ufrag {
+				out = append(out, jingle.Content{Creator: n.Creator, Name: n.Name, ICEUDP: n.ICEUDP})
+			}
+		}
+	}
+	return out
 }
 
 // pick returns the contents named by refs.

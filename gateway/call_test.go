@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -404,5 +406,63 @@ func TestCallContentAddFromXMPP(t *testing.T) {
 	_, rej := waitJingle(t, x, jingle.ActionContentReject)
 	if len(rej.Contents) != 1 || rej.Contents[0].Name != "screen" || rej.Reason == nil {
 		t.Fatalf("content-reject %+v", rej)
+	}
+}
+
+// XEP-0176 §5.9: an ICE restart (transport-info with a new ufrag) of an
+// established call is offered to the SIP party in a re-INVITE.
+func TestCallICERestartFromXMPP(t *testing.T) {
+	g, x, s := newTestGateway(t, nil)
+	ctx := context.Background()
+	alice := jid.MustParse("alice@xmpp.test/laptop")
+	carol := jid.MustParse("carol@sip.test/sip")
+	media, err := jingle.NewMapping(jingle.RoleInitiator, 1).SDPToJingle(jingle.Offer, vector(t, "own-12-blink-ice-sdes-avp.sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si := media.Jingle(jingle.ActionSessionInitiate, "ice-1")
+	si.Initiator = alice.String()
+	body, _ := si.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	waitJingle(t, x, jingle.ActionSessionAccept)
+	ct := si.Contents[0]
+	if ct.ICEUDP == nil {
+		t.Fatal("the vector has no ICE transport")
+	}
+	restart := jingle.Content{Creator: ct.Creator, Name: ct.Name, ICEUDP: &jingle.ICEUDPTransport{Ufrag: "NEWU", Pwd: "newpasswordnewpasswordxx",
+		Candidates: []jingle.ICECandidate{{Component: 1, Foundation: "9", Generation: 1, ID: "r1", IP: "192.0.2.99", Port: 40000, Priority: 2130706431, Protocol: "udp", Type: "host"}}}}
+	ti := &jingle.Jingle{Action: jingle.ActionTransportInfo, SID: "ice-1", Contents: []jingle.Content{restart}}
+	body, err = ti.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "t1", Payload: body}); err != nil {
+		t.Fatalf("transport-info refused: %v", err)
+	}
+	re := waitIn(t, "no re-INVITE for the ICE restart", &s.mu, &s.invites, s.changed, func(i fakeInvite) bool { return i.d.RemoteTag != "" })
+	if !strings.Contains(string(re.sdp), "a=ice-ufrag:NEWU") || !strings.Contains(string(re.sdp), "192.0.2.99 40000") {
+		t.Fatalf("re-INVITE after the restart:\n%s", re.sdp)
+	}
+}
+
+// XEP-0176 §5.9 from SIP: a re-INVITE with new ICE credentials is a
+// transport-info to the XMPP party; the answer is the current one.
+func TestCallICERestartFromSIP(t *testing.T) {
+	g, x, _ := newTestGateway(t, nil)
+	offer := vector(t, "own-12-blink-ice-sdes-avp.sdp")
+	d, _, _ := establish(t, g, x, offer, "ice-sip")
+	re := strings.Replace(string(offer), "a=ice-ufrag:Kx4b", "a=ice-ufrag:Zz9q", 1)
+	o := regexp.MustCompile(`(?m)^o=(\S+) (\d+) (\d+)`).FindStringSubmatch(re)
+	v, _ := strconv.Atoi(o[3])
+	re = strings.Replace(re, o[0], "o="+o[1]+" "+o[2]+" "+strconv.Itoa(v+1), 1)
+	answer, err := g.SIPInvite(context.Background(), translate.SIPInvite{Dialog: d, SDP: []byte(re)}, func(int) {})
+	if err != nil || len(answer) == 0 {
+		t.Fatalf("re-INVITE with new ICE credentials: %v", err)
+	}
+	_, ti := waitJingle(t, x, jingle.ActionTransportInfo)
+	if len(ti.Contents) != 1 || ti.Contents[0].ICEUDP == nil || ti.Contents[0].ICEUDP.Ufrag != "Zz9q" {
+		t.Fatalf("transport-info %+v", ti.Contents)
 	}
 }

@@ -48,13 +48,19 @@ func (g *Gateway) XMPPJingle(_ context.Context, iq translate.JingleIQ) error {
 	}
 	c.mu.Lock()
 	_, err = c.session.Receive(j)
+	var restarted []jingle.ContentRef
 	if err == nil && j.Action == jingle.ActionTransportInfo {
-		_, err = jingle.ApplyTransportInfo(c.contents, j)
+		restarted, err = jingle.ApplyTransportInfo(c.contents, j)
 	}
 	dir, answered := c.dir, c.answered
 	c.mu.Unlock()
 	if err != nil {
 		return sessionIQError(err)
+	}
+	if len(restarted) > 0 && answered {
+		// XEP-0176 §5.9: an ICE restart of an established session is a new
+		// offer to the SIP party (RFC 8445 §9 via re-INVITE).
+		g.reofferSIP(cs, c)
 	}
 	switch j.Action {
 	case jingle.ActionSessionAccept:
@@ -402,4 +408,31 @@ func changedContents(cur []jingle.Content, j *jingle.Jingle) []jingle.Content {
 		}
 	}
 	return next
+}
+
+// reofferSIP sends the SIP party a re-INVITE with the XMPP party's
+// current contents, in the background.
+func (g *Gateway) reofferSIP(cs CallSender, c *call) {
+	c.mu.Lock()
+	sdp, err := c.mapping.JingleToSDP(jingle.Offer, c.contents, c.groups)
+	d := c.dialog
+	c.mu.Unlock()
+	if err != nil {
+		g.log.Info("ICE restart not offered to SIP", "err", err)
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
+		defer cancel()
+		nd, answer, err := cs.Invite(ctx, d, sdp.Body, "", nil)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.dialog.LocalCSeq = max(c.dialog.LocalCSeq, nd.LocalCSeq)
+		if err == nil {
+			_, err = c.mapping.SDPToJingle(jingle.Answer, answer)
+		}
+		if err != nil {
+			g.log.Info("re-INVITE for an ICE restart failed", "err", err)
+		}
+	}()
 }
