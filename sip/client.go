@@ -86,6 +86,16 @@ func (e *Endpoint) do(ctx context.Context, orig *sipgosip.Request) (*sipgosip.Re
 			t.Transport = "tcp"
 		}
 		res, err := e.attempt(ctx, base, t)
+		if err == nil && isChallenge(res) && len(e.o.Credentials) > 0 && !hasAuthorization(base) {
+			// RFC 3261 §22.2: answer the challenge once, to the same target.
+			if authed, ok := e.authorized(base, res); ok {
+				base = authed
+				res, err = e.attempt(ctx, base, t)
+				if err == nil && isChallenge(res) {
+					e.log.Info("credentials refused", "method", methodLabel(base.Method), "realms", realmsOf(res))
+				}
+			}
+		}
 		switch {
 		case err != nil:
 			e.log.Debug("request to target failed", "method", methodLabel(base.Method), "target", t.String(), "error", err)

@@ -121,6 +121,7 @@ func (e *Endpoint) Notify(ctx context.Context, d translate.SIPDialog, n translat
 	if err != nil {
 		return d, err
 	}
+	d.LocalCSeq = max(d.LocalCSeq, cseqOf(res)) // a request resent with credentials took the next one
 	if res.StatusCode >= 300 {
 		return d, statusErrorOf(res)
 	}

@@ -277,6 +277,7 @@ func (e *Endpoint) Subscribe(ctx context.Context, d translate.SIPDialog, event s
 	if err != nil {
 		return d, 0, err
 	}
+	d.LocalCSeq = max(d.LocalCSeq, cseqOf(res)) // a request resent with credentials took the next one
 	if res.StatusCode >= 300 {
 		return d, 0, statusErrorOf(res)
 	}

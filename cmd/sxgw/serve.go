@@ -243,6 +243,7 @@ func (a *app) startSIP(ctx context.Context) error {
 		MaxMessageSize:   a.cfg.SIP.MaxMessageSize,
 		ContactHost:      a.cfg.SIP.ContactHost,
 		RetryAfter:       a.cfg.SIP.RetryAfter.Duration,
+		Credentials:      sipCredentials(a.cfg.SIP.Credentials),
 		Resolver:         a.resolver,
 		Registerer:       a.reg,
 		Logger:           a.log,
@@ -340,6 +341,15 @@ func (a *app) close(force <-chan struct{}) bool {
 		}
 	})
 	return finished && errors.Join(errs...) == nil
+}
+
+// sipCredentials converts sip.credentials.
+func sipCredentials(in []config.SIPCredential) []sip.Credential {
+	out := make([]sip.Credential, 0, len(in))
+	for _, c := range in {
+		out = append(out, sip.Credential{Realm: c.Realm, Username: c.Username, Password: c.Password})
+	}
+	return out
 }
 
 // roomHistory maps conference.history (0: none) to the gateway's option

@@ -98,6 +98,17 @@ type SIP struct {
 	TLSCert        string   `toml:"tls_cert"`         // empty: use xmpp.tls_cert
 	TLSKey         string   `toml:"tls_key"`          // empty: use xmpp.tls_key
 	RetryAfter     Duration `toml:"retry_after"`      // Retry-After of 503 responses (RFC 3261 §20.33)
+	// Credentials answer digest challenges to sxgw's requests (RFC 3261
+	// §22.2).
+	Credentials []SIPCredential `toml:"credentials"`
+}
+
+// SIPCredential is one entry of sip.credentials; an empty realm matches
+// any realm.
+type SIPCredential struct {
+	Realm    string `toml:"realm"`
+	Username string `toml:"username"`
+	Password string `toml:"password"`
 }
 
 // DNS is the [dns] table.
@@ -180,6 +191,7 @@ func Default() *Config {
 			TrustedPeers:   []string{"127.0.0.0/8"},
 			MaxMessageSize: 65535,
 			RetryAfter:     Duration{30 * time.Second},
+			Credentials:    []SIPCredential{},
 		},
 		DNS: DNS{
 			Timeout: Duration{3 * time.Second},

@@ -227,6 +227,8 @@ func TestValidateErrors(t *testing.T) {
 			`admin.listen: "localhost:-1": port "-1" is not a number in 0..65535`,
 		}},
 		{"bad_sip.toml", []string{
+			`sip.credentials[1]: realm "pbx.test" repeats sip.credentials[0]`,
+			`sip.credentials[2]: username and password are required`,
 			`sip.tls_key: is required when sip.tls_cert is set`,
 			`sip.outbound_proxy: "sip:alice@proxy.test": want sip:host[:port] with no user part or headers`,
 			`sip.contact_host: "gw.test:5060": want a host without a port`,

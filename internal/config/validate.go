@@ -166,6 +166,18 @@ func (c *Config) validateXMPP(v *validator) {
 
 func (c *Config) validateSIP(v *validator) {
 	s := &c.SIP
+	for i, cr := range s.Credentials {
+		key := fmt.Sprintf("sip.credentials[%d]", i)
+		if cr.Username == "" || cr.Password == "" {
+			v.add(key, "username and password are required")
+		}
+		for j := range i {
+			if s.Credentials[j].Realm == cr.Realm {
+				v.add(key, "realm %q repeats sip.credentials[%d]", cr.Realm, j)
+				break
+			}
+		}
+	}
 	if len(s.Listen) == 0 {
 		v.add("sip.listen", "at least one listener is required")
 	}
