@@ -306,7 +306,9 @@ func (h chatHandler) MSRPMessage(s *msrp.Session, m *msrp.Message) {
 
 func (h chatHandler) MSRPClosed(_ *msrp.Session, err error) {
 	h.cs.e.log.Info("MSRP chat ended", "err", err)
-	h.cs.end(h.ch, true)
+	// Not on the session's goroutine: the BYE may wait 32 s for a peer
+	// that is gone, and the MSRP endpoint's Close waits for that goroutine.
+	go h.cs.end(h.ch, true)
 }
 
 // ChatSend sends a message into a chat (RFC 7573 §5: XMPP -> MSRP SEND)
