@@ -90,7 +90,7 @@ echo
 echo "== Allocations per translated message (go test -bench, -benchmem; in process, one s2s stream, UDP on loopback)"
 bench_out="$work/bench.txt"
 run_child go test -run '^$' \
-	-bench '^(BenchmarkSIPToXMPP|BenchmarkSIPToXMPPCore|BenchmarkXMPPToSIP|BenchmarkXMPPToSIPCore|BenchmarkS2SMessages)$' \
+	-bench '^(BenchmarkSIPEndpointMessages|BenchmarkSIPToXMPP|BenchmarkSIPToXMPPCore|BenchmarkXMPPToSIP|BenchmarkXMPPToSIPCore|BenchmarkS2SMessages)$' \
 	-benchmem -benchtime "${BENCHTIME:-20000x}" ./bench/ >"$bench_out" 2>&1 || status=$?
 awk '
 	/^Benchmark/ {
@@ -108,7 +108,8 @@ awk '
 	/FAIL|panic|Error|error/ { print }
 ' "$bench_out"
 cat <<'EOF'
-SIPToXMPP / XMPPToSIP: whole path through real sockets (sipgo, core, s2s), both ends in the same process;
+SIPEndpointMessages: the SIP side alone (UDP fast path, a stand-in core);
+SIPToXMPP / XMPPToSIP: whole path through real sockets (SIP, core, s2s), both ends in the same process;
 *Core: the core alone (address mapping, translation, encoding); S2SMessages: one s2s stream, both ends.
 EOF
 exit "$status"

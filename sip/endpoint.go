@@ -33,6 +33,8 @@ type Endpoint struct {
 	ua     *sipgo.UserAgent
 	server *sipgo.Server
 	client *sipgo.Client
+	parser *sipgosip.Parser
+	fast   *fastPath // MESSAGE over UDP, outside sipgo's transactions
 
 	routes   atomic.Pointer[routes]
 	events   atomic.Pointer[subscriptionConfig] // set by ServeSubscriptions
@@ -86,6 +88,12 @@ func New(o Options) (*Endpoint, error) {
 
 		tlsDialing: map[string]chan struct{}{},
 	}
+	e.fast = newFastPath(e)
+	if o.Registerer != nil {
+		if err := o.Registerer.Register(e.fast.absorbs); err != nil {
+			return nil, fmt.Errorf("%w: metrics: %w", ErrConfig, err)
+		}
+	}
 	e.clientTLS = &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.TLSConfig != nil {
 		e.clientTLS = o.TLSConfig.Clone()
@@ -122,7 +130,7 @@ func New(o Options) (*Endpoint, error) {
 	// Every request goes through serve: no per-method handler is given to
 	// sipgo, so its no-route handler sees them all.
 	server.OnNoRoute(e.serve)
-	e.ua, e.server, e.client = ua, server, client
+	e.ua, e.server, e.client, e.parser = ua, server, client, parser
 	return e, nil
 }
 
@@ -202,19 +210,25 @@ func (e *Endpoint) bind(ctx context.Context, spec listenSpec) (boundListener, er
 			return b, fmt.Errorf("sip: listen udp %s: %w", spec.addr, err)
 		}
 		b.addr, b.closer = conn.LocalAddr(), conn
+		uc, ok := conn.(*net.UDPConn)
+		if !ok {
+			_ = conn.Close()
+			return b, fmt.Errorf("sip: listen udp %s: not a UDP socket", spec.addr)
+		}
 		// sipgo reads and parses on one goroutine: a short stall (GC, CPU
 		// contention) must not overflow the kernel's default ~200 KiB
 		// buffer and drop requests silently.
-		if uc, ok := conn.(*net.UDPConn); ok {
-			_ = uc.SetReadBuffer(udpReadBuffer)
-			_ = uc.SetWriteBuffer(udpReadBuffer)
-		}
+		_ = uc.SetReadBuffer(udpReadBuffer)
+		_ = uc.SetWriteBuffer(udpReadBuffer)
+		// MESSAGE requests are taken off the socket by the fast path;
+		// sipgo reads everything else through fc.
+		fc := &fastUDP{UDPConn: uc, e: e}
 		// Pool the socket now, as sipgo's serve loop will, so that requests
 		// sent right after Start already leave from it.
 		e.ua.TransportLayer().Pool("udp").Add(conn.LocalAddr().String(), &sipgosip.UDPConnection{
-			PacketConn: conn, PacketAddr: conn.LocalAddr().String(), Listener: true,
+			PacketConn: fc, PacketAddr: conn.LocalAddr().String(), Listener: true,
 		})
-		b.serve = func() error { return e.server.ServeUDP(conn) }
+		b.serve = func() error { return e.server.ServeUDP(fc) }
 		return b, nil
 	}
 	l, err := lc.Listen(ctx, "tcp"+family, spec.addr.String())
@@ -274,6 +288,7 @@ func (e *Endpoint) Close() error {
 	}
 	e.inflight.Wait()
 	e.serving.Wait()
+	e.fast.workers.stop()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sip: close: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"mime"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,8 +54,8 @@ func (e *Endpoint) ServeMessages(in Inbound, maxBody int) {
 			CallID:          req.CallID().Value(),
 			CSeq:            req.CSeq().SeqNo,
 			ContentType:     ct,
-			ContentLanguage: headerValue(req, "Content-Language"),
-			Subject:         headerValue(req, "Subject"),
+			ContentLanguage: headerValue(req, "content-language"),
+			Subject:         headerValue(req, "subject"),
 			Body:            req.Body(),
 		}
 		if via := req.Via(); via != nil {
@@ -125,17 +127,58 @@ func (e *Endpoint) SendMessage(ctx context.Context, m translate.SIPMessage) (int
 }
 
 // mediaType returns the request's Content-Type without parameters,
-// lowercased ("" when absent or unparsable).
+// lowercased ("" when absent or unparsable, as mime.ParseMediaType
+// decides).
 func mediaType(req *sipgosip.Request) string {
 	h := req.ContentType()
 	if h == nil {
 		return ""
 	}
-	mt, _, err := mime.ParseMediaType(h.Value())
+	v := h.Value()
+	if mt, ok := simpleMediaType(v); ok {
+		return mt
+	}
+	mt, _, err := mime.ParseMediaType(v)
 	if err != nil {
 		return ""
 	}
 	return mt
+}
+
+// simpleMediaType parses the common forms "type/subtype" and
+// "type/subtype;name=value" (tokens only, RFC 2045 §5.1) without
+// allocating; false for anything else, which mime.ParseMediaType judges.
+// It accepts nothing mime.ParseMediaType refuses and returns what it
+// returns.
+func simpleMediaType(v string) (string, bool) {
+	base, param, hasParam := strings.Cut(v, ";")
+	base = strings.TrimSpace(base)
+	typ, sub, ok := strings.Cut(base, "/")
+	if !ok || !isMIMEToken(typ) || !isMIMEToken(sub) {
+		return "", false
+	}
+	if hasParam {
+		name, value, ok := strings.Cut(param, "=")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !isMIMEToken(name) || !isMIMEToken(value) || strings.IndexByte(name, '*') >= 0 {
+			return "", false
+		}
+	}
+	return strings.ToLower(base), true
+}
+
+// isMIMEToken reports whether s is a non-empty RFC 2045 §5.1 token.
+func isMIMEToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func headerValue(req *sipgosip.Request, name string) string {
@@ -145,9 +188,58 @@ func headerValue(req *sipgosip.Request, name string) string {
 	return ""
 }
 
-// uriString renders a URI without header parameters.
+// uriString renders a URI without header parameters, as sipgo's
+// Uri.String would, in one allocation (sipgo's probes every host with
+// net.ParseIP, which allocates for a domain name).
 func uriString(u sipgosip.Uri) string {
-	c := u
-	c.Headers = nil
-	return c.String()
+	var b strings.Builder
+	b.Grow(64)
+	if u.Scheme == "" {
+		b.WriteString("sip")
+	} else {
+		b.WriteString(u.Scheme)
+	}
+	b.WriteByte(':')
+	if raw := u.Raw(); raw != "" {
+		b.WriteString(raw)
+		return b.String()
+	}
+	if u.HierarhicalSlashes {
+		b.WriteString("//")
+	}
+	if u.User != "" {
+		b.WriteString(u.User)
+		if u.Password != "" {
+			b.WriteByte(':')
+			b.WriteString(u.Password)
+		}
+		b.WriteByte('@')
+	}
+	if isIPv6Host(u.Host) {
+		b.WriteByte('[')
+		b.WriteString(u.Host)
+		b.WriteByte(']')
+	} else {
+		b.WriteString(u.Host)
+	}
+	if u.Port > 0 {
+		var n [20]byte
+		b.WriteByte(':')
+		b.Write(strconv.AppendInt(n[:0], int64(u.Port), 10))
+	}
+	if len(u.UriParams) > 0 {
+		b.WriteByte(';')
+		u.UriParams.ToStringWrite(';', &b)
+	}
+	return b.String()
+}
+
+// isIPv6Host reports whether host is a bare IPv6 address (one sipgo
+// writes in brackets).
+func isIPv6Host(host string) bool {
+	if strings.IndexByte(host, ':') < 0 {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.To4() == nil
 }

@@ -10,8 +10,8 @@ import (
 	sipgosip "github.com/emiago/sipgo/sip"
 )
 
-// serve is the single entry for every incoming request (sipgo's no-route
-// handler): the checks of RFC 3261 §8.2 in order, then the method's handler.
+// serve is sipgo's entry for every incoming request (its no-route
+// handler): ACKs go to serveAck, everything else through the pipeline.
 func (e *Endpoint) serve(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if !e.enter() {
 		return
@@ -22,16 +22,22 @@ func (e *Endpoint) serve(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		e.serveAck(req, tx)
 		return
 	}
-	if e.busy.Load() > maxInflight && req.Method != sipgosip.CANCEL && (req.To() == nil || !hasTag(req.To().Params)) {
+	e.pipeline(req, &serverTx{ServerTransaction: tx, e: e, req: req, method: methodLabel(req.Method)}, false)
+}
+
+// pipeline runs the checks of RFC 3261 §8.2 in order, then the method's
+// handler, on a request inside its server transaction w. shed refuses it
+// at once, as an overload does.
+func (e *Endpoint) pipeline(req *sipgosip.Request, w pipelineTx, shed bool) {
+	if (shed || e.busy.Load() > maxInflight) && req.Method != sipgosip.CANCEL && (req.To() == nil || !hasTag(req.To().Params)) {
 		// Overloaded: shed new work at once (RFC 3261 §21.5.4).
 		e.m.badRequests.WithLabelValues(badOverload).Inc()
-		e.respond(tx, req, 503, "Service Unavailable", sipgosip.NewHeader("Retry-After", "5"))
+		e.respond(w, req, 503, "Service Unavailable", sipgosip.NewHeader("Retry-After", "5"))
 		return
 	}
-	w := &serverTx{ServerTransaction: tx, e: e, method: methodLabel(req.Method)}
 	defer func() {
 		if p := recover(); p != nil {
-			e.log.Error("handler panicked", "method", w.method, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			e.log.Error("handler panicked", "method", methodLabel(req.Method), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if !w.answered() {
 				e.respond(w, req, 500, "Server Internal Error")
 			}
@@ -39,7 +45,7 @@ func (e *Endpoint) serve(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	}()
 
 	rt := e.routes.Load()
-	if rej := e.check(req, rt); rej != nil {
+	if rej := e.checkSized(req, rt, w.wireSize()); rej != nil {
 		if rej.metric != "" {
 			e.m.badRequests.WithLabelValues(rej.metric).Inc()
 		}
@@ -52,16 +58,27 @@ func (e *Endpoint) serve(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	}
 	h(req, w)
 	if !w.answered() {
-		// sipgo would end the transaction without a final response.
-		e.log.Error("handler returned without a final response", "method", w.method)
+		// The transaction would end without a final response.
+		e.log.Error("handler returned without a final response", "method", methodLabel(req.Method))
 		e.respond(w, req, 500, "Server Internal Error")
 	}
 }
 
 // check runs the pipeline of checks, returning the first refusal.
 func (e *Endpoint) check(req *sipgosip.Request, rt *routes) *rejection {
-	if rej := checkSize(req, e.o.MaxMessageSize); rej != nil {
-		return rej
+	return e.checkSized(req, rt, -1)
+}
+
+// checkSized is check for a request of size bytes on the wire (-1:
+// unknown, measured from req).
+func (e *Endpoint) checkSized(req *sipgosip.Request, rt *routes, size int) *rejection {
+	if size < 0 {
+		if rej := checkSize(req, e.o.MaxMessageSize); rej != nil {
+			return rej
+		}
+	} else if size > e.o.MaxMessageSize {
+		// RFC 3261 §21.5.14, as checkSize.
+		return &rejection{code: 513, reason: "Message Too Large", metric: badTooLarge}
 	}
 	if rej := checkSyntax(req); rej != nil {
 		return rej
@@ -149,24 +166,44 @@ func (e *Endpoint) serveAck(req *sipgosip.Request, tx sipgosip.ServerTransaction
 	}
 }
 
-// respond sends a final response built from req with the given extra
-// headers through tx (which adds Server).
+// respond sends a final response to req with the given extra headers
+// through tx. The pipeline's transactions (pipelineTx) render it
+// themselves and add Server; another tx gets a response built by sipgo.
 func (e *Endpoint) respond(tx sipgosip.ServerTransaction, req *sipgosip.Request, code int, reason string, headers ...sipgosip.Header) {
-	res := sipgosip.NewResponseFromRequest(req, code, reason, nil)
-	for _, h := range headers {
-		res.AppendHeader(h)
+	var err error
+	if p, ok := tx.(pipelineTx); ok {
+		err = p.respondStatus(code, reason, headers)
+	} else {
+		res := sipgosip.NewResponseFromRequest(req, code, reason, nil)
+		for _, h := range headers {
+			res.AppendHeader(h)
+		}
+		err = tx.Respond(res)
 	}
-	if err := tx.Respond(res); err != nil {
+	if err != nil {
 		e.log.Warn("sending response failed", "method", methodLabel(req.Method), "status", code, "error", err)
 	}
 }
 
-// serverTx wraps a sipgo server transaction: it stamps every response with
-// Server (RFC 3261 §20.35), counts final responses, and records whether a
-// final response was sent.
+// pipelineTx is the server transaction the pipeline hands to handlers:
+// responses get Server (RFC 3261 §20.35), final ones are counted, and it
+// knows whether one was sent.
+type pipelineTx interface {
+	sipgosip.ServerTransaction
+	// respondStatus sends a final response with the given status and extra
+	// headers, built from the request.
+	respondStatus(code int, reason string, headers []sipgosip.Header) error
+	// answered reports whether a final response was sent (or attempted).
+	answered() bool
+	// wireSize is the size of the request as received, -1 if unknown.
+	wireSize() int
+}
+
+// serverTx is the pipelineTx over a sipgo server transaction.
 type serverTx struct {
 	sipgosip.ServerTransaction
 	e      *Endpoint
+	req    *sipgosip.Request
 	method string
 
 	mu    sync.Mutex
@@ -178,13 +215,10 @@ func (t *serverTx) Respond(res *sipgosip.Response) error {
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sipgosip.NewHeader("Server", t.e.o.UserAgent))
 	}
-	isFinal := res.StatusCode >= 200
-	if isFinal {
+	if res.StatusCode >= 200 {
 		t.mu.Lock()
 		t.final = true
 		t.mu.Unlock()
-	}
-	if isFinal {
 		// Counted before the send, so the count is in place when the
 		// peer sees the response.
 		t.e.m.requests.WithLabelValues(t.method, classLabel(res.StatusCode)).Inc()
@@ -192,7 +226,16 @@ func (t *serverTx) Respond(res *sipgosip.Response) error {
 	return t.ServerTransaction.Respond(res)
 }
 
-// answered reports whether a final response was sent (or attempted).
+func (t *serverTx) respondStatus(code int, reason string, headers []sipgosip.Header) error {
+	res := sipgosip.NewResponseFromRequest(t.req, code, reason, nil)
+	for _, h := range headers {
+		res.AppendHeader(h)
+	}
+	return t.Respond(res)
+}
+
+func (t *serverTx) wireSize() int { return -1 }
+
 func (t *serverTx) answered() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -1,0 +1,331 @@
+package sip
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The UDP fast path. sipgo hands every request to a goroutine of its own
+// with a full server transaction (a state machine, timers, a context, a
+// response built as a header list then serialized). For MESSAGE over UDP,
+// the bulk of the traffic, the endpoint does that work itself: the
+// listener's reads pass through fastUDP, which takes MESSAGE datagrams
+// before sipgo sees them and runs them on reused worker goroutines, in a
+// non-INVITE server transaction of its own (RFC 3261 §17.2.2: a
+// retransmission while Trying is absorbed, one after the final response
+// gets it again, for Timer J = 64*T1) whose responses are written straight
+// from the request's bytes. Every other datagram goes on to sipgo as
+// before. The request pipeline (checks, handlers) is the same for both.
+
+// fastWorkerIdle is how long an idle fast-path worker waits for work.
+const fastWorkerIdle = 10 * time.Second
+
+// fastJob is one MESSAGE datagram taken from a UDP listener.
+type fastJob struct {
+	data []byte // a copy: the listener reuses its buffer
+	src  netip.AddrPort
+	conn *net.UDPConn
+}
+
+// fastPath is the endpoint's state for the UDP fast path.
+type fastPath struct {
+	keyer   txKeyer
+	txs     *txTable
+	workers *workerPool[fastJob]
+	bufs    sync.Pool // *[]byte, response buffers
+	ok      *txReply  // the 200 OK every accepted MESSAGE shares
+	absorbs prometheus.Counter
+}
+
+func newFastPath(e *Endpoint) *fastPath {
+	f := &fastPath{
+		keyer: newTxKeyer(),
+		txs:   newTxTable(txTableMax, time.Now()),
+		ok:    &txReply{code: 200, reason: "OK"},
+		absorbs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sxgw_sip_retransmissions_absorbed_total",
+			Help: "Retransmitted SIP requests absorbed by their server transaction (dropped while it works, or answered again with its final response), not processed again.",
+		}),
+	}
+	f.bufs.New = func() any { b := make([]byte, 0, 1500); return &b }
+	f.workers = newWorkerPool(maxInflight, fastWorkerIdle, func(j fastJob) { e.serveFast(j, false) })
+	return f
+}
+
+// fastUDP is a UDP listener socket as sipgo reads it: MESSAGE requests
+// are taken by the fast path, every other datagram is returned.
+type fastUDP struct {
+	*net.UDPConn
+	e *Endpoint
+}
+
+// ReadFrom returns the next datagram that is not a MESSAGE request.
+func (c *fastUDP) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, src, err := c.ReadFromUDPAddrPort(b)
+		if err != nil {
+			return n, nil, err
+		}
+		if !c.e.takeUDP(c.UDPConn, b[:n], src) {
+			return n, net.UDPAddrFromAddrPort(src), nil
+		}
+	}
+}
+
+// isMessageRequest reports whether a datagram starts with a MESSAGE
+// request line (method names are case-sensitive, RFC 3261 §7.1).
+func isMessageRequest(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("MESSAGE "))
+}
+
+// takeUDP takes a MESSAGE datagram for the fast path; false leaves it to
+// sipgo.
+func (e *Endpoint) takeUDP(conn *net.UDPConn, data []byte, src netip.AddrPort) bool {
+	if !isMessageRequest(data) {
+		return false
+	}
+	if !e.enter() {
+		return true // closing: dropped, as sipgo drops it
+	}
+	j := fastJob{data: bytes.Clone(data), src: src, conn: conn}
+	if !e.fast.workers.submit(j) {
+		// Every worker is busy: answer 503 on the reader, which is
+		// cheaper than queueing (RFC 3261 §21.5.4).
+		e.serveFast(j, true)
+	}
+	return true
+}
+
+// serveFast parses a MESSAGE datagram and runs it through its server
+// transaction and the pipeline. enter was called for it.
+func (e *Endpoint) serveFast(j fastJob, shed bool) {
+	defer e.leave()
+	msg, err := e.parser.ParseSIP(j.data)
+	if err != nil {
+		// As sipgo: an unparsable datagram has no transaction to answer.
+		e.log.Debug("dropping unparsable request", "error", err)
+		return
+	}
+	req, ok := msg.(*sipgosip.Request)
+	if !ok {
+		return
+	}
+	req.SetTransport("UDP")
+	req.SetSource(j.src.String())
+	t := &udpTx{e: e, conn: j.conn, dst: j.src, req: req, raw: j.data}
+
+	var idBuf [256]byte
+	id, ok := appendTxID(idBuf[:0], req)
+	if !ok {
+		// No Via or CSeq: no transaction can be made, a stateless 400
+		// (as sipgo answers it).
+		_ = t.respondStatus(400, "Bad Request", nil)
+		return
+	}
+	t.key, t.keyed = e.fast.keyer.key(id), true
+	if to := req.To(); to != nil && !hasTag(to.Params) {
+		var tag [16]byte
+		t.tag = string(e.fast.keyer.appendTag(tag[:0], id))
+	}
+	switch st, r := e.fast.txs.begin(t.key, time.Now()); st {
+	case txPending:
+		e.fast.absorbs.Inc() // RFC 3261 §17.2.2: absorbed while Trying
+		return
+	case txCompleted:
+		e.fast.absorbs.Inc()
+		t.resend(r)
+		return
+	case txFull:
+		t.keyed = false // not remembered: answered statelessly
+		shed = true
+	}
+	e.pipeline(req, t, shed)
+}
+
+// appendTxID appends the fields identifying req's server transaction (RFC
+// 3261 §17.2.3), NUL-separated; false when req lacks Via or CSeq.
+func appendTxID(dst []byte, req *sipgosip.Request) ([]byte, bool) {
+	via, cseq := req.Via(), req.CSeq()
+	if via == nil || cseq == nil {
+		return dst, false
+	}
+	method := cseq.MethodName
+	if method == sipgosip.ACK {
+		method = sipgosip.INVITE
+	}
+	branch, _ := via.Params.Get("branch")
+	if len(branch) > len(sipgosip.RFC3261BranchMagicCookie) && branch[:len(sipgosip.RFC3261BranchMagicCookie)] == sipgosip.RFC3261BranchMagicCookie {
+		// §17.2.3: branch, sent-by and method.
+		port := via.Port
+		if port <= 0 {
+			port = int(sipgosip.DefaultPort(via.Transport))
+		}
+		dst = append(dst, "3261\x00"...)
+		dst = append(dst, branch...)
+		dst = append(append(dst, 0), via.Host...)
+		dst = strconv.AppendInt(append(dst, 0), int64(port), 10)
+		dst = append(append(dst, 0), method...)
+		return dst, true
+	}
+	// §17.2.3 for RFC 2543 peers: Request-URI, tags, Call-ID, CSeq and
+	// the top Via.
+	dst = append(dst, "2543\x00"...)
+	dst = append(dst, req.Recipient.String()...)
+	if from := req.From(); from != nil {
+		tag, _ := from.Params.Get("tag")
+		dst = append(append(dst, 0), tag...)
+	}
+	if to := req.To(); to != nil {
+		tag, _ := to.Params.Get("tag")
+		dst = append(append(dst, 0), tag...)
+	}
+	if cid := req.CallID(); cid != nil {
+		dst = append(append(dst, 0), cid.Value()...)
+	}
+	dst = strconv.AppendUint(append(dst, 0), uint64(cseq.SeqNo), 10)
+	dst = append(append(dst, 0), method...)
+	dst = append(append(dst, 0), via.Value()...)
+	return dst, true
+}
+
+// udpTx is the fast path's non-INVITE server transaction over UDP: the
+// pipelineTx handlers get for a MESSAGE received on a UDP listener. Its
+// final response is remembered in the endpoint's transaction table for
+// Timer J (RFC 3261 §17.2.2).
+type udpTx struct {
+	e     *Endpoint
+	conn  *net.UDPConn
+	dst   netip.AddrPort // RFC 3261 §18.2.2, RFC 3581 §4: the source
+	req   *sipgosip.Request
+	raw   []byte // the request as received
+	key   txKey
+	keyed bool   // in the transaction table
+	tag   string // To tag to add (RFC 3261 §8.2.6.2); "" if the request has one
+
+	final  atomic.Bool
+	mu     sync.Mutex
+	done   chan struct{} // made on demand, closed on the final response
+	closed bool          // done is closed
+}
+
+var _ pipelineTx = (*udpTx)(nil)
+
+// errAnswered is returned for a second final response in a transaction.
+var errAnswered = errors.New("sip: transaction already answered")
+
+// respondStatus sends a final response written from the request's bytes.
+func (t *udpTx) respondStatus(code int, reason string, headers []sipgosip.Header) error {
+	r := t.e.fast.ok
+	if code != 200 || reason != "OK" || len(headers) > 0 {
+		r = &txReply{code: code, reason: reason}
+		for _, h := range headers {
+			r.headers = append(r.headers, headerLine{h.Name(), h.Value()})
+		}
+	}
+	return t.finish(r)
+}
+
+// Respond sends res, a response the handler built: a provisional one as it
+// is, a final one with Server added (and the To tag, if res has none)
+// and remembered as it was sent.
+func (t *udpTx) Respond(res *sipgosip.Response) error {
+	if res.GetHeader("Server") == nil {
+		res.AppendHeader(sipgosip.NewHeader("Server", t.e.o.UserAgent))
+	}
+	if to := res.To(); to != nil && t.tag != "" && !hasTag(to.Params) {
+		to.Params.Add("tag", t.tag)
+	}
+	var b bytes.Buffer
+	res.StringWrite(&b)
+	if res.StatusCode < 200 {
+		if t.final.Load() {
+			return errAnswered
+		}
+		return t.send(b.Bytes())
+	}
+	return t.finish(&txReply{code: res.StatusCode, raw: b.Bytes()})
+}
+
+// finish sends the final response r and remembers it for the
+// transaction's retransmissions.
+func (t *udpTx) finish(r *txReply) error {
+	if !t.final.CompareAndSwap(false, true) {
+		return errAnswered
+	}
+	// Counted before the send, so the count is in place when the peer sees
+	// the response.
+	t.e.m.requests.WithLabelValues(methodLabel(t.req.Method), classLabel(r.code)).Inc()
+	if t.keyed {
+		t.e.fast.txs.complete(t.key, r)
+	}
+	t.mu.Lock()
+	if t.done != nil && !t.closed {
+		close(t.done)
+		t.closed = true
+	}
+	t.mu.Unlock()
+	return t.resend(r)
+}
+
+// resend writes r for the request of t and sends it.
+func (t *udpTx) resend(r *txReply) error {
+	if r.raw != nil {
+		return t.send(r.raw)
+	}
+	bp := t.e.fast.bufs.Get().(*[]byte)
+	defer t.e.fast.bufs.Put(bp)
+	*bp = t.appendResponse((*bp)[:0], r)
+	return t.send(*bp)
+}
+
+func (t *udpTx) send(b []byte) error {
+	if _, err := t.conn.WriteToUDPAddrPort(b, t.dst); err != nil {
+		return &net.OpError{Op: "write", Net: "udp", Addr: net.UDPAddrFromAddrPort(t.dst), Err: err}
+	}
+	return nil
+}
+
+func (t *udpTx) answered() bool { return t.final.Load() }
+
+func (t *udpTx) wireSize() int { return len(t.raw) }
+
+// Acks returns nil: a non-INVITE transaction has no ACK (RFC 3261 §17.2.2).
+func (t *udpTx) Acks() <-chan *sipgosip.Request { return nil }
+
+// OnCancel reports false: CANCEL applies to INVITE only (RFC 3261 §9.1);
+// a MESSAGE is answered at once.
+func (t *udpTx) OnCancel(sipgosip.FnTxCancel) bool { return false }
+
+// Terminate does nothing: the transaction ends with its final response
+// (remembered for Timer J, RFC 3261 §17.2.2).
+func (t *udpTx) Terminate() {}
+
+// OnTerminate reports false: the transaction keeps no callbacks; Done
+// tells when it has its final response.
+func (t *udpTx) OnTerminate(sipgosip.FnTxTerminate) bool { return false }
+
+// Done is closed once the final response is sent.
+func (t *udpTx) Done() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done == nil {
+		t.done = make(chan struct{})
+		if t.final.Load() {
+			close(t.done)
+			t.closed = true
+		}
+	}
+	return t.done
+}
+
+// Err is nil: the transaction has no failure of its own.
+func (t *udpTx) Err() error { return nil }
