@@ -404,12 +404,21 @@ func (p *msrpPeer) read() *msrp.Message {
 }
 
 // expect reads the response to transaction tid, which must have code.
+// The 200 of an earlier transaction and REPORTs may come first (a REPORT
+// is queued ahead of responses); they are passed over.
 func (p *msrpPeer) expect(tid string, code int) {
 	p.t.Helper()
-	m := p.read()
-	if m.TransactionID != tid || m.Code != code {
-		p.t.Fatalf("MSRP got %q %d %s, want %q %d", m.TransactionID, m.Code, m.Method, tid, code)
+	for range 16 {
+		m := p.read()
+		if m.TransactionID != tid && (m.Method == msrp.MethodREPORT || m.Method == "" && m.Code == msrp.StatusOK) {
+			continue
+		}
+		if m.TransactionID != tid || m.Code != code {
+			p.t.Fatalf("MSRP got %q %d %s, want %q %d", m.TransactionID, m.Code, m.Method, tid, code)
+		}
+		return
 	}
+	p.t.Fatalf("no response to %q", tid)
 }
 
 // nickname sends NICKNAME (RFC 7701 §7.1) and returns the status.
