@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -64,15 +63,23 @@ type chat struct {
 	dialog  translate.SIPDialog // guarded by chats.mu once registered
 	session *msrp.Session
 	remote  msrp.Path
-	active  bool // we connect (the offer said passive)
-	ended   bool
-	room    *roomSession
-	reports chatReports // RFC 7573 §7 (chat_receipts.go)
+	// fingerprints are the peer's a=fingerprint values (RFC 8122 §5)
+	// for an msrps session.
+	fingerprints []msrp.Fingerprint
+	active       bool // we connect (the offer said passive)
+	ended        bool
+	room         *roomSession
+	reports      chatReports // RFC 7573 §7 (chat_receipts.go)
 }
 
 // ServeChats installs INVITE handling with MSRP chat sessions (RFC 7573)
 // on top of ServeInvites: INVITEs offering MSRP media become chats carried
 // by m; others go to in.SIPInvite. host is the address put in SDP.
+//
+// An offer of TCP/TLS/MSRP gets an msrps session and an answer with our
+// fingerprint (RFC 4975 §14.4, RFC 8122 §5) when m has a TLS listener,
+// 488 otherwise; an offer of TCP/MSRP stays plain, or gets 488 when m
+// requires TLS (msrp.EndpointOptions.RequireTLS).
 //
 // With Options.ConferenceDomain set, an INVITE offering MSRP to a URI of
 // that domain joins a chat room (RFC 7701 §5.2) when in also implements
@@ -131,7 +138,16 @@ func (cs *chats) SIPInvite(ctx context.Context, inv translate.SIPInvite, progres
 		if ch == nil {
 			return nil, &StatusError{Code: 481, Reason: "Call/Transaction Does Not Exist"}
 		}
+		if media.TLS != ch.session.Secure() {
+			// The session keeps its transport; an answer keeps the
+			// offer's protocol (RFC 3264 §6.1).
+			return nil, &StatusError{Code: 488, Reason: "Not Acceptable Here"}
+		}
 		return cs.answer(inv.SDP, idx, ch)
+	}
+	if err := cs.acceptTransport(media); err != nil {
+		cs.met.setupFailed(setupBadSDP)
+		return nil, err
 	}
 	if cs.isRoomHost(inv.RequestURI) {
 		return cs.join(ctx, inv, media, idx)
@@ -141,9 +157,33 @@ func (cs *chats) SIPInvite(ctx context.Context, inv translate.SIPInvite, progres
 		cs.met.setupFailed(setupRejectedByCore)
 		return nil, err
 	}
-	ch := &chat{c: c, dialog: inv.Dialog, remote: media.Path, active: media.Setup == msrp.SetupPassive}
-	ch.session = cs.msrp.NewSession(chatHandler{cs, ch}, chatAcceptTypes())
+	ch := &chat{c: c, dialog: inv.Dialog, remote: media.Path, fingerprints: media.Fingerprints, active: media.Setup == msrp.SetupPassive}
+	if ch.session, err = cs.newSession(chatHandler{cs, ch}, chatAcceptTypes(), media.TLS); err != nil {
+		cs.met.setupFailed(setupBadSDP)
+		cs.in.SIPChatEnd(ctx, c)
+		return nil, &StatusError{Code: 488, Reason: "Not Acceptable Here"}
+	}
 	return cs.register(ch, inv.SDP, idx)
+}
+
+// acceptTransport checks the transport of an offer against msrp.tls. An
+// answer keeps the offer's protocol (RFC 3264 §6.1, RFC 4975 §8.1), so
+// TCP/TLS/MSRP needs our TLS listener, and TCP/MSRP is refused when TLS
+// is required: 488 (RFC 3261 §21.4.26).
+func (cs *chats) acceptTransport(m msrp.Media) error {
+	if (m.TLS && !cs.msrp.TLS()) || (!m.TLS && cs.msrp.RequireTLS()) {
+		return &StatusError{Code: 488, Reason: "Not Acceptable Here"}
+	}
+	return nil
+}
+
+// newSession creates the MSRP session of a chat: msrps (TCP/TLS/MSRP)
+// when secure, else msrp.
+func (cs *chats) newSession(h msrp.Handler, accept []string, secure bool) (*msrp.Session, error) {
+	if secure {
+		return cs.msrp.NewTLSSession(h, accept)
+	}
+	return cs.msrp.NewSession(h, accept), nil
 }
 
 // register records a new session accepted by the core and answers its
@@ -170,19 +210,27 @@ func (cs *chats) answer(offer []byte, idx int, ch *chat) ([]byte, error) {
 	if ch.active {
 		setup = msrp.SetupActive
 	}
-	m := msrp.Media{Port: cs.port(), Path: ch.session.LocalPath(), AcceptTypes: chatAcceptTypes(), Setup: setup}
+	m := cs.media(ch.session)
+	m.AcceptTypes, m.Setup = chatAcceptTypes(), setup
 	if ch.room != nil {
 		ch.room.describe(&m)
 	}
 	return msrp.AnswerSDP(offer, idx, cs.host, sdpSessionID(), 1, m)
 }
 
-// port is the MSRP listener's port, for m= lines.
-func (cs *chats) port() int {
-	if a, ok := cs.msrp.Addr().(*net.TCPAddr); ok {
-		return a.Port
+// media is the transport part of our SDP for session s (RFC 4975 §8.1):
+// the port of its URI, its path, and for msrps TCP/TLS/MSRP with our
+// certificate's fingerprints (RFC 8122 §5, RFC 4975 §14.4).
+func (cs *chats) media(s *msrp.Session) msrp.Media {
+	path := s.LocalPath()
+	m := msrp.Media{Path: path, TLS: s.Secure()}
+	if len(path) > 0 {
+		m.Port = path[0].Port
 	}
-	return 0
+	if m.TLS {
+		m.Fingerprints = cs.msrp.Fingerprints()
+	}
+	return m
 }
 
 // sdpSessionID is a random o= session id (RFC 4566 §5.2), below 2**62 so
@@ -205,7 +253,7 @@ func (cs *chats) SIPAck(ctx context.Context, d translate.SIPDialog) {
 	go func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := ch.session.Connect(cctx, ch.remote, ch.active); err != nil {
+		if err := ch.session.Connect(cctx, ch.remote, ch.active, ch.fingerprints...); err != nil {
 			if reason := connectReason(err); reason != "" {
 				cs.met.setupFailed(reason)
 			}
@@ -403,7 +451,10 @@ func (e *Endpoint) ChatEnd(chatID string) {
 // ChatStart opens an MSRP chat from the XMPP side (RFC 7573 §4): an
 // INVITE with an MSRP offer (a=setup:actpass, RFC 6135) to c.To, from
 // c.From. It returns once the MSRP session is connected, with the chat's
-// id; a refused INVITE is a *StatusError.
+// id; a refused INVITE is a *StatusError. When the MSRP endpoint has TLS
+// the offer is TCP/TLS/MSRP with our fingerprint (RFC 8122 §5); unless
+// TLS is required, a 488 or 606 to it brings a second INVITE offering
+// TCP/MSRP.
 //
 // With c.Room, c.From is a room's URI and the INVITE brings c.To into
 // that room (RFC 4579 §5.2, RFC 7701 §5.2): its Contact carries
@@ -418,39 +469,25 @@ func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, 
 	if c.Room && cs.rooms == nil {
 		return "", fmt.Errorf("%w: no room support", ErrConfig)
 	}
-	ch := &chat{c: c}
-	media := msrp.Media{Port: cs.port(), AcceptTypes: chatAcceptTypes(), Setup: msrp.SetupActPass}
-	if c.Room {
-		ch.room = &roomSession{uri: c.From, participant: c.To, wrapped: []string{"text/plain"}}
-		ch.session = cs.msrp.NewSession(roomHandler{chatHandler{cs, ch}}, roomAcceptTypes())
-		ch.room.describe(&media)
-	} else {
-		ch.session = cs.msrp.NewSession(chatHandler{cs, ch}, chatAcceptTypes())
-	}
-	media.Path = ch.session.LocalPath()
-	offer := msrp.BuildSDP(cs.host, sdpSessionID(), 1, media)
-	callID := c.CallID
-	if callID == "" {
-		callID = msrp.NewSessionID() + "@sxgw"
-	}
-	d := translate.SIPDialog{CallID: callID, LocalTag: msrp.NewSessionID(), LocalURI: c.From, RemoteURI: c.To}
-	var answer []byte
-	var err error
-	if c.Room {
-		d, answer, err = e.focusInvite(ctx, d, offer, c.Subject)
-	} else {
-		d, answer, err = e.Invite(ctx, d, offer, c.Subject, nil)
+	// msrp.tls prefer or require: the offer is TCP/TLS/MSRP (RFC 4975
+	// §8.1, §14); with prefer, a callee that refuses it (488, 606: it
+	// has no TLS) gets a plain TCP/MSRP offer in a new INVITE.
+	secure := cs.msrp.TLS()
+	ch, d, answer, err := cs.invite(ctx, c, secure)
+	if err != nil && secure && !cs.msrp.RequireTLS() && notAcceptable(err) {
+		ch, d, answer, err = cs.invite(ctx, c, false)
 	}
 	if err != nil {
 		cs.met.setupFailed(setupInviteFailed)
-		ch.session.Close()
 		return "", err
 	}
 	am, _, err := msrp.ParseMedia(answer)
-	if err != nil || am.Port == 0 {
+	// RFC 3264 §6.1: the answer keeps the offer's protocol, TCP/MSRP or
+	// TCP/TLS/MSRP.
+	if err != nil || am.Port == 0 || am.TLS != ch.session.Secure() {
 		reason := setupBadSDP
 		if errors.Is(err, msrp.ErrNoMedia) || err == nil {
-			reason = setupNoMedia // no MSRP media, or refused with port 0
+			reason = setupNoMedia // no MSRP media, refused with port 0, or not our protocol
 		}
 		cs.met.setupFailed(reason)
 		ch.session.Close()
@@ -459,7 +496,7 @@ func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, 
 		_, _ = e.Bye(bctx, d)
 		return "", &StatusError{Code: 488, Reason: "Not Acceptable Here"}
 	}
-	ch.dialog, ch.remote = d, am.Path
+	ch.dialog, ch.remote, ch.fingerprints = d, am.Path, am.Fingerprints
 	// RFC 6135 §4.1: the answerer's passive makes us connect; its active
 	// (or no a=setup, RFC 4975 §5.4) makes us wait for it.
 	ch.active = am.Setup == msrp.SetupPassive
@@ -467,7 +504,7 @@ func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, 
 	cs.mu.Lock()
 	cs.byDialog[ch.c.ID] = ch
 	cs.mu.Unlock()
-	if err := ch.session.Connect(ctx, ch.remote, ch.active); err != nil {
+	if err := ch.session.Connect(ctx, ch.remote, ch.active, ch.fingerprints...); err != nil {
 		if reason := connectReason(err); reason != "" {
 			cs.met.setupFailed(reason)
 		}
@@ -475,4 +512,51 @@ func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, 
 		return "", fmt.Errorf("sip: MSRP connection of a chat: %w", err)
 	}
 	return ch.c.ID, nil
+}
+
+// invite sends the INVITE of ChatStart, its MSRP offer over TLS (msrps)
+// when secure; on failure the new session is closed.
+func (cs *chats) invite(ctx context.Context, c translate.SIPChat, secure bool) (*chat, translate.SIPDialog, []byte, error) {
+	ch := &chat{c: c}
+	var h msrp.Handler = chatHandler{cs, ch}
+	accept := chatAcceptTypes()
+	if c.Room {
+		ch.room = &roomSession{uri: c.From, participant: c.To, wrapped: []string{"text/plain"}}
+		h, accept = roomHandler{chatHandler{cs, ch}}, roomAcceptTypes()
+	}
+	var d translate.SIPDialog
+	s, err := cs.newSession(h, accept, secure)
+	if err != nil {
+		return nil, d, nil, fmt.Errorf("sip: chat: %w", err)
+	}
+	ch.session = s
+	media := cs.media(s)
+	media.AcceptTypes, media.Setup = chatAcceptTypes(), msrp.SetupActPass
+	if c.Room {
+		ch.room.describe(&media)
+	}
+	offer := msrp.BuildSDP(cs.host, sdpSessionID(), 1, media)
+	callID := c.CallID
+	if callID == "" {
+		callID = msrp.NewSessionID() + "@sxgw"
+	}
+	d = translate.SIPDialog{CallID: callID, LocalTag: msrp.NewSessionID(), LocalURI: c.From, RemoteURI: c.To}
+	var answer []byte
+	if c.Room {
+		d, answer, err = cs.e.focusInvite(ctx, d, offer, c.Subject)
+	} else {
+		d, answer, err = cs.e.Invite(ctx, d, offer, c.Subject, nil)
+	}
+	if err != nil {
+		s.Close()
+		return nil, d, nil, err
+	}
+	return ch, d, answer, nil
+}
+
+// notAcceptable reports a refusal of an offer's media: 488 (RFC 3261
+// §21.4.26) or 606 (§21.6.4).
+func notAcceptable(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && (se.Code == 488 || se.Code == 606)
 }

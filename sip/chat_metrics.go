@@ -21,6 +21,7 @@ const (
 	setupConnectTimeout = "connect_timeout"  // the MSRP connection or its binding did not come in time
 	setupConnectRefused = "connect_refused"  // the peer refused the TCP connection or the binding SEND
 	setupConnectFailed  = "connect_failed"   // the MSRP connection failed otherwise (TLS, lost)
+	setupFingerprint    = "fingerprint"      // the peer's certificate did not match its a=fingerprint (RFC 8122 §6.1)
 )
 
 // chatMetrics are the chat layer's collectors.
@@ -39,7 +40,7 @@ func newChatMetrics(reg prometheus.Registerer) (*chatMetrics, error) {
 		}, []string{"reason"}),
 	}
 	for _, r := range []string{setupBadSDP, setupNoMedia, setupRejectedByCore, setupInviteFailed,
-		setupConnectTimeout, setupConnectRefused, setupConnectFailed} {
+		setupConnectTimeout, setupConnectRefused, setupConnectFailed, setupFingerprint} {
 		m.setupFailures.WithLabelValues(r)
 	}
 	if reg == nil {
@@ -69,6 +70,8 @@ func connectReason(err error) string {
 	switch {
 	case errors.Is(err, msrp.ErrSessionClosed):
 		return ""
+	case errors.Is(err, msrp.ErrFingerprint):
+		return setupFingerprint
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return setupConnectTimeout
 	case errors.As(err, &se):

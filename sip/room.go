@@ -146,10 +146,17 @@ func (cs *chats) join(ctx context.Context, inv translate.SIPInvite, media msrp.M
 	}
 	ch := &chat{
 		c:      translate.SIPChat{ID: j.ID, From: j.From, To: room, CallID: inv.Dialog.CallID, Subject: inv.Subject, Room: true},
-		dialog: inv.Dialog, remote: media.Path, active: media.Setup == msrp.SetupPassive,
+		dialog: inv.Dialog, remote: media.Path, fingerprints: media.Fingerprints, active: media.Setup == msrp.SetupPassive,
 		room: &roomSession{uri: room, participant: j.From, wrapped: wrappedTypes(media)},
 	}
-	ch.session = cs.msrp.NewSession(roomHandler{chatHandler{cs, ch}}, roomAcceptTypes())
+	// TCP/TLS/MSRP offers get an msrps session (SIPInvite checked that
+	// we have TLS).
+	s, err := cs.newSession(roomHandler{chatHandler{cs, ch}}, roomAcceptTypes(), media.TLS)
+	if err != nil {
+		cs.rooms.SIPRoomLeave(ctx, j.ID)
+		return nil, &StatusError{Code: 488, Reason: "Not Acceptable Here"}
+	}
+	ch.session = s
 	return cs.register(ch, inv.SDP, idx)
 }
 

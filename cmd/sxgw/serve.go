@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -181,6 +182,9 @@ func (a *app) loadCerts() error {
 	for _, l := range a.cfg.SIPListeners() {
 		needSIP = needSIP || l.Transport == config.TransportTLS
 	}
+	// MSRP over TLS presents the SIP certificate (its fingerprint goes in
+	// the SDP, RFC 8122).
+	needSIP = needSIP || a.cfg.MSRP.TLS != config.MSRPTLSOff
 	if !needSIP {
 		return nil
 	}
@@ -266,8 +270,13 @@ func (a *app) startSIP(ctx context.Context) error {
 		ConnectTimeout:      30 * time.Second,
 		MaxConnections:      a.cfg.MSRP.MaxConnections,
 		MaxConnectionsPerIP: a.cfg.MSRP.MaxConnectionsPerIP,
-		Registerer:          a.reg,
-		Logger:              a.log.With("component", "msrp"),
+		// msrp.tls: msrps (RFC 4975 §6) on a listener of its own, with
+		// SIP's certificate (else XMPP's), checked by fingerprint.
+		TLSListen:      a.cfg.MSRPTLSListen(),
+		TLSCertificate: cmp.Or(a.sipCert, a.xmppCert),
+		RequireTLS:     a.cfg.MSRP.TLS == config.MSRPTLSRequire,
+		Registerer:     a.reg,
+		Logger:         a.log.With("component", "msrp"),
 	})
 	if err != nil {
 		return err

@@ -76,6 +76,15 @@ func (c *Config) SIPCertFiles() (cert, key string) {
 	return c.XMPP.TLSCert, c.XMPP.TLSKey
 }
 
+// MSRPTLSListen returns msrp.tls_listen, or "" when msrp.tls is off (no
+// MSRP over TLS).
+func (c *Config) MSRPTLSListen() string {
+	if c.MSRP.TLS == MSRPTLSOff {
+		return ""
+	}
+	return c.MSRP.TLSListen
+}
+
 // LogLevel returns log.level as a slog.Level (info for an unknown value).
 func (c *Config) LogLevel() slog.Level {
 	switch c.Log.Level {

@@ -21,6 +21,20 @@ const (
 	TransportWS  = "ws" // RFC 7118
 )
 
+// MSRP over TLS policies (msrp.tls).
+const (
+	// MSRPTLSOff: MSRP over plain TCP only; offers of TCP/TLS/MSRP are
+	// refused with 488.
+	MSRPTLSOff = "off"
+	// MSRPTLSPrefer: a TLS listener too (msrp.tls_listen); TLS offers get
+	// TLS answers, plain ones plain answers, and chats sxgw opens offer
+	// TLS first, plain TCP when the callee refuses it.
+	MSRPTLSPrefer = "prefer"
+	// MSRPTLSRequire: like prefer, but plain TCP offers are refused with
+	// 488 and chats sxgw opens offer TLS only.
+	MSRPTLSRequire = "require"
+)
+
 // Log levels (log.level) and formats (log.format).
 const (
 	LevelDebug = "debug"
@@ -152,6 +166,14 @@ type MSRP struct {
 	// Connections beyond are closed at once.
 	MaxConnections      int `toml:"max_connections"`
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// TLS is the MSRP over TLS policy (msrps, RFC 4975 §6, with
+	// a=fingerprint, RFC 8122): MSRPTLSOff, MSRPTLSPrefer or
+	// MSRPTLSRequire. The certificate is SIP's (sip.tls_cert, else
+	// xmpp.tls_cert, else the generated one).
+	TLS string `toml:"tls"`
+	// TLSListen is the host:port of the MSRP over TLS listener, used
+	// unless TLS is off: msrps URIs name a TLS-only port of their own.
+	TLSListen string `toml:"tls_listen"`
 }
 
 // Admin is the [admin] table.
@@ -197,7 +219,7 @@ func Default() *Config {
 			Timeout: Duration{3 * time.Second},
 		},
 		Conference: Conference{Domain: "conference.example.com", History: 20, Rooms: []string{}},
-		MSRP:       MSRP{Listen: "0.0.0.0:2855", Chats: true, ChatIdle: Duration{10 * time.Minute}, MaxConnections: 4096, MaxConnectionsPerIP: 64},
+		MSRP:       MSRP{Listen: "0.0.0.0:2855", Chats: true, ChatIdle: Duration{10 * time.Minute}, MaxConnections: 4096, MaxConnectionsPerIP: 64, TLS: MSRPTLSOff, TLSListen: "0.0.0.0:2856"},
 		Admin:      Admin{Listen: "127.0.0.1:9090"},
 		Log:        Log{Level: LevelInfo, Format: FormatText},
 	}

@@ -98,8 +98,11 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("ConferenceDomain = %q", c.ConferenceDomain())
 			}
 			if want := (MSRP{Listen: "127.0.0.1:0", Chats: true, ChatIdle: Duration{90 * time.Second},
-				MaxConnections: 100, MaxConnectionsPerIP: 100}); c.MSRP != want {
+				MaxConnections: 100, MaxConnectionsPerIP: 100, TLS: MSRPTLSRequire, TLSListen: "[::1]:2856"}); c.MSRP != want {
 				t.Errorf("msrp = %+v, want %+v", c.MSRP, want)
+			}
+			if got := c.MSRPTLSListen(); got != "[::1]:2856" {
+				t.Errorf("MSRPTLSListen = %q", got)
 			}
 			if w := c.Warnings(); len(w) != 0 {
 				t.Errorf("Warnings = %q, want none", w)
@@ -270,11 +273,19 @@ func TestValidateErrors(t *testing.T) {
 			`msrp.chat_idle: must be greater than 0, got 0s`,
 			`msrp.max_connections: must be between 1 and 1000000, got 0`,
 			`msrp.max_connections_per_ip: must be between 1 and 1, got 65`,
+			`msrp.tls: unknown policy "maybe" (want "off", "prefer" or "require")`,
 		}},
 		{"bad_msrp2.toml", []string{
 			`msrp.chat_idle: must be greater than 0, got -1m0s`,
 			`msrp.max_connections: must be between 1 and 1000000, got 1000001`,
 			`msrp.max_connections_per_ip: must be between 1 and 1000000, got -1`,
+			`msrp.tls_listen: "[::]:2855" is also msrp.listen: TLS needs a port of its own`,
+		}},
+		{"bad_msrp3.toml", []string{
+			`msrp.tls_listen: is required`,
+		}},
+		{"bad_msrp4.toml", []string{
+			`msrp.tls_listen: "nowhere" is not host:port`,
 		}},
 	}
 	for _, tt := range tests {
@@ -343,5 +354,43 @@ func TestSIPCertFallback(t *testing.T) {
 	c.XMPP.TLSCert, c.XMPP.TLSKey = "x.pem", "x.key"
 	if cert, key := c.SIPCertFiles(); cert != "x.pem" || key != "x.key" {
 		t.Errorf("SIPCertFiles = %q, %q; want the xmpp pair", cert, key)
+	}
+}
+
+// TestMSRPTLS: msrp.tls defaults to off with no TLS listener, and
+// tls_listen must not take msrp.listen's port (RFC 4975 §6: msrps URIs
+// name a TLS-only port).
+func TestMSRPTLS(t *testing.T) {
+	c := Default()
+	if c.MSRP.TLS != MSRPTLSOff || c.MSRPTLSListen() != "" {
+		t.Errorf("default msrp.tls %q, MSRPTLSListen %q", c.MSRP.TLS, c.MSRPTLSListen())
+	}
+	for _, policy := range []string{MSRPTLSPrefer, MSRPTLSRequire} {
+		c.MSRP.TLS = policy
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", policy, err)
+		}
+		if got := c.MSRPTLSListen(); got != "0.0.0.0:2856" {
+			t.Errorf("%s: MSRPTLSListen = %q", policy, got)
+		}
+	}
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"0.0.0.0:2855", "0.0.0.0:2855", true},
+		{"0.0.0.0:2855", "192.0.2.1:2855", true},
+		{"[::]:2855", "192.0.2.1:2855", true},
+		{":2855", "[2001:db8::1]:2855", true},
+		{"[2001:db8::1]:2855", "[2001:DB8:0::1]:2855", true},
+		{"Gw.Example:2855", "gw.example:2855", true},
+		{"0.0.0.0:2855", "0.0.0.0:2856", false},
+		{"192.0.2.1:2855", "192.0.2.2:2855", false},
+		{"127.0.0.1:0", "127.0.0.1:0", false}, // each picks a free port
+		{"nowhere", "0.0.0.0:2855", false},
+	} {
+		if got := sameAddress(tc.a, tc.b); got != tc.same {
+			t.Errorf("sameAddress(%q, %q) = %v", tc.a, tc.b, got)
+		}
 	}
 }

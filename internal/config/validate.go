@@ -266,6 +266,49 @@ func (c *Config) validateMSRP(v *validator) {
 	v.positive("msrp.chat_idle", c.MSRP.ChatIdle)
 	v.intRange("msrp.max_connections", c.MSRP.MaxConnections, 1, MaxMSRPConnections)
 	v.intRange("msrp.max_connections_per_ip", c.MSRP.MaxConnectionsPerIP, 1, max(1, min(c.MSRP.MaxConnections, MaxMSRPConnections)))
+	switch c.MSRP.TLS {
+	case MSRPTLSOff:
+		if c.MSRP.TLSListen != "" {
+			if err := checkHostPort(c.MSRP.TLSListen, 0); err != nil {
+				v.addErr("msrp.tls_listen", err)
+			}
+		}
+	case MSRPTLSPrefer, MSRPTLSRequire:
+		if !v.required("msrp.tls_listen", c.MSRP.TLSListen) {
+			break
+		}
+		if err := checkHostPort(c.MSRP.TLSListen, 0); err != nil {
+			v.addErr("msrp.tls_listen", err)
+		} else if sameAddress(c.MSRP.Listen, c.MSRP.TLSListen) {
+			// RFC 4975 §6: msrp and msrps URIs name different ports.
+			v.add("msrp.tls_listen", "%q is also msrp.listen: TLS needs a port of its own", c.MSRP.TLSListen)
+		}
+	default:
+		v.add("msrp.tls", "unknown policy %q (want %q, %q or %q)", c.MSRP.TLS, MSRPTLSOff, MSRPTLSPrefer, MSRPTLSRequire)
+	}
+}
+
+// sameAddress reports whether two host:port listen addresses would bind
+// the same port: equal non-zero ports on the same host, or on hosts of
+// which one is unspecified (empty, 0.0.0.0, ::).
+func sameAddress(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	unspecified := func(h string) bool {
+		ip := net.ParseIP(h)
+		return h == "" || (ip != nil && ip.IsUnspecified())
+	}
+	if unspecified(ha) || unspecified(hb) {
+		return true
+	}
+	ia, ib := net.ParseIP(ha), net.ParseIP(hb)
+	if ia != nil && ib != nil {
+		return ia.Equal(ib)
+	}
+	return strings.EqualFold(ha, hb)
 }
 
 func (c *Config) validateAdmin(v *validator) {

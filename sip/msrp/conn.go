@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,13 @@ type conn struct {
 	accepted bool
 	peer     netip.Addr    // of an accepted connection: its place in Endpoint.admit
 	done     chan struct{} // closed when the connection has ended
+
+	// TLS: secure for msrps; host is the host dialled ("" for an
+	// accepted connection); peerCerts what the peer presented, leaf
+	// first. Set before the connection carries any session.
+	secure    bool
+	host      string
+	peerCerts []*x509.Certificate
 
 	mu        sync.Mutex
 	closed    bool // no new bindings: closing or ended
@@ -103,6 +111,7 @@ func (c *conn) readLoop() {
 				return
 			}
 			_ = tc.SetWriteDeadline(time.Time{})
+			c.peerCerts = tc.ConnectionState().PeerCertificates
 		}
 	}
 	rd := NewReader(bufio.NewReaderSize(c.nc, readBufferSize), c.e.limits, c.e.pool)
@@ -161,7 +170,9 @@ func (c *conn) readReason(err error) string {
 func (c *conn) request(m *Message) {
 	s, code := c.sessionFor(m)
 	if s == nil {
-		c.refuse(m, code)
+		if code != 0 {
+			c.refuse(m, code)
+		}
 		return
 	}
 	s.touch()
@@ -182,7 +193,8 @@ func (c *conn) request(m *Message) {
 
 // sessionFor finds the session a request is for, binding it to this
 // connection when the request is the first of the session (RFC 4975
-// §5.4), or returns the status to refuse it with.
+// §5.4), or returns the status to refuse it with (0: none, the
+// connection was closed).
 func (c *conn) sessionFor(m *Message) (*Session, int) {
 	// RFC 4975 §7.3: the To-Path has exactly one URI, which must map to
 	// an existing session associated with this connection; else 481.
@@ -193,9 +205,14 @@ func (c *conn) sessionFor(m *Message) (*Session, int) {
 	if s == nil {
 		return nil, StatusNoSession
 	}
+	if s.secure != c.secure {
+		// RFC 4975 §6: an msrps session is carried over TLS only, an
+		// msrp one over plain TCP (its URI names the other listener).
+		return nil, StatusForbidden
+	}
 	for range 3 {
 		s.mu.Lock()
-		closed, bound, remote, ready := s.closed, s.conn, s.remote, s.ready
+		closed, bound, remote, ready, fps := s.closed, s.conn, s.remote, s.ready, s.fps
 		s.mu.Unlock()
 		switch {
 		case closed:
@@ -218,6 +235,9 @@ func (c *conn) sessionFor(m *Message) (*Session, int) {
 		if !fromPathMatches(m.FromPath, remote) {
 			return nil, StatusForbidden
 		}
+		if err := c.e.authenticate(c, fps); err != nil {
+			return nil, c.untrusted(s, err)
+		}
 		switch err := c.bind(s); err {
 		case nil:
 			return s, 0
@@ -228,6 +248,26 @@ func (c *conn) sessionFor(m *Message) (*Session, int) {
 		}
 	}
 	return nil, StatusNoSession
+}
+
+// untrusted handles a TLS peer that failed authentication for s (its
+// certificate does not match the fingerprint of its SDP): the session is
+// torn down (RFC 4975 §14.4), and so is the connection (RFC 8122 §6.2),
+// unless it carries other sessions, authenticated for them: then only
+// this request is refused (403). It returns the status to answer with,
+// 0 for none.
+func (c *conn) untrusted(s *Session, err error) int {
+	c.e.met.connErrors.WithLabelValues(tlsReason(err)).Inc()
+	c.e.log.Info("msrp: TLS peer refused", "err", err, "remote", c.nc.RemoteAddr().String())
+	s.end(err, nil, true)
+	c.mu.Lock()
+	unused := !c.everBound
+	c.mu.Unlock()
+	if unused {
+		c.fail("", err) // counted above
+		return 0
+	}
+	return StatusForbidden
 }
 
 // awaitReady waits until Connect gives s its remote path, for at most the

@@ -2,7 +2,6 @@ package msrp
 
 import (
 	"bufio"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -11,8 +10,6 @@ import (
 	"testing"
 	"time"
 )
-
-func tlsNoCert() *tls.Config { return &tls.Config{} }
 
 // silentPeer accepts one connection, answers the bodiless SEND and then
 // reads everything without answering.
@@ -286,65 +283,6 @@ func TestActiveConnectRefused(t *testing.T) {
 	if got := a.counter(t, "sxgw_msrp_connection_errors_total", reasonDial); got != 1 {
 		t.Errorf("dial errors = %v", got)
 	}
-}
-
-// TestTLSPair: msrps sessions over TLS both ways; a client that fails the
-// handshake is counted and disturbs nothing.
-func TestTLSPair(t *testing.T) {
-	leakCheck(t)
-	cfg := tlsConfig(t)
-	a := startEndpoint(t, EndpointOptions{TLSConfig: cfg})
-	b := startEndpoint(t, EndpointOptions{TLSConfig: cfg})
-	ha, hb := newRecorder(), newRecorder()
-	sa, sb := a.NewSession(ha, nil), b.NewSession(hb, nil)
-	if u := sa.LocalPath()[0]; !u.Secure || !strings.HasPrefix(u.String(), "msrps://127.0.0.1:") {
-		t.Fatalf("local URI %v", u)
-	}
-	connectPair(t, sa, sb, false)
-
-	// A plain TCP client on the TLS listener.
-	p := dialRaw(t, b.Addr())
-	p.writeMsg(p.sendTo(sb.LocalPath(), "plain", "text/plain", "no tls"))
-	p.nc.SetReadDeadline(time.Now().Add(waitFor))
-	if _, err := io.ReadAll(p.nc); err != nil {
-		t.Fatalf("plain client: %v", err)
-	}
-	eventually(t, "handshake failure counted", func() bool {
-		return b.counter(t, "sxgw_msrp_connection_errors_total", reasonHandshake) == 1
-	})
-
-	body := []byte(textOf(50000))
-	if _, err := sa.Send(ctxT(t), "text/plain", body, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	m := hb.message(t)
-	if string(m.Body) != string(body) {
-		t.Fatal("body changed")
-	}
-	if err := sb.Report(ctxT(t), m, 200); err != nil {
-		t.Fatal(err)
-	}
-	if r := ha.report(t); r.Status.Code != 200 || r.ByteRange.Total != int64(len(body)) {
-		t.Fatalf("REPORT %v %v", r.Status, r.ByteRange)
-	}
-	if _, err := sb.Send(ctxT(t), "text/plain", []byte("back"), false, ""); err != nil {
-		t.Fatal(err)
-	}
-	if m := ha.message(t); string(m.Body) != "back" {
-		t.Fatalf("got %q", m.Body)
-	}
-
-	// A client that does not trust the server's certificate.
-	untrusting := startEndpoint(t, EndpointOptions{TLSConfig: &tls.Config{Certificates: cfg.Certificates, MinVersion: tls.VersionTLS12}})
-	s := untrusting.NewSession(nil, nil)
-	if err := s.Connect(ctxT(t), b.NewSession(nil, nil).LocalPath(), true); err == nil {
-		t.Fatal("Connect with an untrusted certificate succeeded")
-	}
-	if got := untrusting.counter(t, "sxgw_msrp_connection_errors_total", reasonHandshake); got != 1 {
-		t.Errorf("client handshake failures = %v", got)
-	}
-	ha.nothing(t, 0)
-	hb.nothing(t, 0)
 }
 
 // TestSlowHandler: a handler that does not keep up makes its session

@@ -102,4 +102,22 @@
 // Session.ReportDelivered; Session.SendMessage takes a Message-ID chosen
 // by the caller, who can then match a REPORT arriving before the send
 // returns.
+//
+// # TLS (msrps)
+//
+// With EndpointOptions.TLSListen an Endpoint has a second listener, TLS
+// only: an msrps URI means TLS on its authority (RFC 4975 §6), so each
+// scheme has a port of its own, and sessions never mix them
+// (NewTLSSession, ErrSchemeMismatch). Both sides present a certificate
+// (TLS 1.2 or later, RFC 8122 §6.2), usually self-signed: the peer's is
+// checked against the a=fingerprint values of its SDP (Fingerprint,
+// VerifyFingerprint, RFC 8122 §5.1), given to Session.Connect. A peer we
+// dial is checked during the handshake (a mismatch ends it with
+// bad_certificate); a peer that dials us is checked when its first
+// request names the session, since it may connect before the SDP that
+// describes it arrives (RFC 8122 §6.2). A mismatch closes the connection,
+// tears the session down (RFC 4975 §14.4) and is counted in
+// sxgw_msrp_connection_errors_total{reason="fingerprint"}. Without a
+// fingerprint, a peer we dial must hold a certificate valid for its host
+// (RFC 4975 §5.4) and a peer that dials us is known by its first request.
 package msrp

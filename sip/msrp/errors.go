@@ -54,6 +54,30 @@ var (
 	// ErrNoPath: a response or REPORT cannot be addressed because the
 	// request's To-Path or From-Path is empty.
 	ErrNoPath = errors.New("msrp: request has no path to answer")
+
+	// ErrBadFingerprint: an a=fingerprint value that does not follow
+	// RFC 8122 §5 (hash function, then colon-separated hex bytes of the
+	// hash's length).
+	ErrBadFingerprint = errors.New("msrp: malformed fingerprint")
+
+	// ErrFingerprint: a TLS peer's certificate does not match the
+	// fingerprint of its SDP, or it presented none (RFC 8122 §5.1, §6.2).
+	// The connection is refused and the session torn down (RFC 4975
+	// §14.4).
+	ErrFingerprint = errors.New("msrp: certificate does not match the SDP fingerprint")
+
+	// ErrNoTLS: an msrps session was asked of an endpoint without a TLS
+	// listener (EndpointOptions.TLSListen).
+	ErrNoTLS = errors.New("msrp: no TLS listener")
+
+	// ErrTLSRequired: a session over plain TCP on an endpoint whose
+	// EndpointOptions.RequireTLS is set.
+	ErrTLSRequired = errors.New("msrp: TLS required")
+
+	// ErrSchemeMismatch: the peer's path and the session differ in
+	// scheme, msrp and msrps (RFC 4975 §6: msrps means TLS; an SDP
+	// answer keeps the offer's TCP/MSRP or TCP/TLS/MSRP, §8.1).
+	ErrSchemeMismatch = errors.New("msrp: msrp and msrps mixed in one session")
 )
 
 // FrameError is what Reader.Read returns for a frame it cannot deliver.

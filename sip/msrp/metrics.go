@@ -32,14 +32,15 @@ const (
 
 // Reasons of sxgw_msrp_connection_errors_total: a fixed set.
 const (
-	reasonDial      = "dial"          // an active connect failed (TCP or TLS)
-	reasonHandshake = "tls_handshake" // a TLS handshake on an accepted connection failed
-	reasonUnbound   = "unbound"       // an accepted connection bound no session in time
-	reasonEOF       = "closed"        // the peer closed a connection sessions were using
-	reasonRead      = "read"          // a read failed or the stream ended inside a frame
-	reasonWrite     = "write"         // a write failed or timed out
-	reasonDesync    = "desync"        // the stream could not be framed any more
-	reasonOverflow  = "overflow"      // the peer does not read its responses
+	reasonDial        = "dial"          // an active connect failed (TCP or TLS)
+	reasonHandshake   = "tls_handshake" // a TLS handshake failed, or a dialled peer's certificate is not valid for its host
+	reasonFingerprint = "fingerprint"   // a TLS peer's certificate does not match the fingerprint of its SDP (RFC 8122 §5.1)
+	reasonUnbound     = "unbound"       // an accepted connection bound no session in time
+	reasonEOF         = "closed"        // the peer closed a connection sessions were using
+	reasonRead        = "read"          // a read failed or the stream ended inside a frame
+	reasonWrite       = "write"         // a write failed or timed out
+	reasonDesync      = "desync"        // the stream could not be framed any more
+	reasonOverflow    = "overflow"      // the peer does not read its responses
 )
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {

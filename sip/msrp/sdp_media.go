@@ -42,6 +42,10 @@ type Media struct {
 	// Chatroom are the a=chatroom tokens (RFC 7701 §6: nickname,
 	// private-messages).
 	Chatroom []string
+	// Fingerprints are the a=fingerprint values of TLS media (RFC 8122
+	// §5, RFC 4975 §14.4): those of the media section, else those of the
+	// session level. ParseMedia reads them for TLS media only.
+	Fingerprints []Fingerprint
 }
 
 // ParseMedia returns the first MSRP media section of an SDP body with its
@@ -60,6 +64,7 @@ func ParseMedia(body []byte) (Media, int, error) {
 			continue
 		}
 		m := Media{Port: md.MediaName.Port.Value, TLS: proto == ProtoTLS}
+		var fps []string // a=fingerprint values of the media section
 		for _, a := range md.Attributes {
 			switch a.Key {
 			case "path":
@@ -84,10 +89,35 @@ func ParseMedia(body []byte) (Media, int, error) {
 				}
 			case "chatroom":
 				m.Chatroom = strings.Fields(a.Value)
+			case "fingerprint":
+				fps = append(fps, a.Value)
+			}
+		}
+		if m.TLS {
+			// RFC 8122 §5: a session-level fingerprint applies to the
+			// media without one of their own.
+			if len(fps) == 0 {
+				for _, a := range sd.Attributes {
+					if a.Key == "fingerprint" {
+						fps = append(fps, a.Value)
+					}
+				}
+			}
+			for _, v := range fps {
+				fp, err := ParseFingerprint(v)
+				if err != nil {
+					return Media{}, i, fmt.Errorf("msrp: sdp a=fingerprint: %w", err)
+				}
+				m.Fingerprints = append(m.Fingerprints, fp)
 			}
 		}
 		if m.Port != 0 && len(m.Path) == 0 {
 			return Media{}, i, fmt.Errorf("msrp: sdp: MSRP media without a=path: %w", ErrNoMedia)
+		}
+		if m.Port != 0 && m.Path[0].Secure != m.TLS {
+			// RFC 4975 §6, §8.1: TCP/TLS/MSRP is reached at an msrps URI,
+			// TCP/MSRP at an msrp one.
+			return Media{}, i, fmt.Errorf("msrp: sdp: %s media with a=path %s: %w", proto, m.Path[0].Scheme(), ErrSchemeMismatch)
 		}
 		return m, i, nil
 	}
@@ -139,6 +169,9 @@ func buildSDP(host string, id, version uint64, offered []*sdp.MediaDescription, 
 		}
 		if m.Setup != "" {
 			b.WriteString("a=setup:" + m.Setup + "\r\n")
+		}
+		for _, fp := range m.Fingerprints {
+			b.WriteString("a=fingerprint:" + fp.String() + "\r\n")
 		}
 		if len(m.Chatroom) > 0 {
 			b.WriteString("a=chatroom:" + strings.Join(m.Chatroom, " ") + "\r\n")

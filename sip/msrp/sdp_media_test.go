@@ -1,6 +1,7 @@
 package msrp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,8 @@ func TestParseAndAnswerMedia(t *testing.T) {
 
 func FuzzParseMedia(f *testing.F) {
 	f.Add([]byte(offer))
+	f.Add([]byte("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\na=fingerprint:sha-1 00:01\r\n" +
+		"m=message 7 TCP/TLS/MSRP *\r\na=path:msrps://h:7/x;tcp\r\na=fingerprint:" + rfcSHA256 + "\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, idx, err := ParseMedia(b)
 		if err != nil || m.Port == 0 {
@@ -51,7 +54,8 @@ func FuzzParseMedia(f *testing.F) {
 		}
 		out := BuildSDP("192.0.2.1", 1, 1, m)
 		m2, _, err := ParseMedia(out)
-		if err != nil || m2.Path.String() != m.Path.String() || m2.Setup != m.Setup {
+		if err != nil || m2.Path.String() != m.Path.String() || m2.Setup != m.Setup || m2.TLS != m.TLS ||
+			fmt.Sprint(m2.Fingerprints) != fmt.Sprint(m.Fingerprints) {
 			t.Fatalf("round trip of %+v (index %d): %+v %v\n%s", m, idx, m2, err, out)
 		}
 	})

@@ -48,8 +48,9 @@ type Handler interface {
 	// (RFC 4975 §7.3.2); REPORTs about unknown Message-IDs are dropped.
 	MSRPReport(s *Session, r *Message)
 	// MSRPClosed tells that the session ended by itself: its connection
-	// failed or was closed by the peer (err wraps ErrConnectionLost), or
-	// it was idle (err wraps ErrIdle). It is not called after
+	// failed or was closed by the peer (err wraps ErrConnectionLost), it
+	// was idle (err wraps ErrIdle), or its TLS peer failed
+	// authentication (err wraps ErrFingerprint). It is not called after
 	// Session.Close or Endpoint.Close. Nothing is delivered after it.
 	MSRPClosed(s *Session, err error)
 }
@@ -97,6 +98,7 @@ type Session struct {
 	h         Handler
 	id        string // session-id of the local URI
 	local     Path
+	secure    bool // msrps: over TLS only
 	acceptAll bool
 	accept    []string // media types in lower case; "type/*" wildcards
 
@@ -109,6 +111,8 @@ type Session struct {
 
 	mu      sync.Mutex
 	remote  Path
+	fps     []Fingerprint // the peer's a=fingerprint, given with remote
+	endErr  error         // why the session ended
 	conn    *conn
 	bound   chan struct{} // closed when a connection is bound
 	closed  bool
@@ -165,6 +169,10 @@ func (nopHandler) MSRPClosed(*Session, error)     {}
 // value of the a=path attribute of our SDP (RFC 4975 §8.2).
 func (s *Session) LocalPath() Path { return s.local.Clone() }
 
+// Secure reports whether the session is an msrps one, over TLS
+// (TCP/TLS/MSRP in SDP, RFC 4975 §8.1).
+func (s *Session) Secure() bool { return s.secure }
+
 // RemotePath returns the peer's path given to Connect, or nil.
 func (s *Session) RemotePath() Path {
 	s.mu.Lock()
@@ -176,6 +184,14 @@ func (s *Session) RemotePath() Path {
 // is the peer, the first the hop to connect to, RFC 4975 §8.2). Bounded
 // by ctx and the endpoint's ConnectTimeout.
 //
+// The path's scheme must be the session's (ErrSchemeMismatch). For an
+// msrps session, fps are the peer's a=fingerprint values (RFC 8122 §5):
+// the certificate of the TLS peer that connects, or that we connect to,
+// must match one of them (ErrFingerprint: that connection is refused and
+// the session torn down, RFC 4975 §14.4). Without fps, a peer we dial
+// must have a certificate valid for its host (RFC 4975 §5.4), and a peer
+// that dials us is known by its first request only.
+//
 // active (RFC 4975 §5.4; a=setup:active, RFC 6135): reuse a connection
 // already dialled to the same scheme, host and port, or dial one (TLS
 // for msrps), then send the bodiless SEND that binds the session at the
@@ -186,9 +202,15 @@ func (s *Session) RemotePath() Path {
 // A peer may connect before Connect is called: its first request waits
 // (up to the connect timeout) for Connect to say who the peer is. After
 // an error the session stays unconnected: close it.
-func (s *Session) Connect(ctx context.Context, remote Path, active bool) error {
+func (s *Session) Connect(ctx context.Context, remote Path, active bool, fps ...Fingerprint) error {
 	if err := checkRemote(remote); err != nil {
 		return err
+	}
+	switch {
+	case remote[0].Secure != s.secure:
+		return fmt.Errorf("msrp: connect: %w", ErrSchemeMismatch)
+	case !s.secure && s.e.o.RequireTLS:
+		return fmt.Errorf("msrp: connect: %w", ErrTLSRequired)
 	}
 	if t := s.e.o.ConnectTimeout; t > 0 {
 		var cancel context.CancelFunc
@@ -205,6 +227,7 @@ func (s *Session) Connect(ctx context.Context, remote Path, active bool) error {
 		return ErrAlreadyConnected
 	}
 	s.remote = remote.Clone()
+	s.fps = append([]Fingerprint(nil), fps...)
 	close(s.ready)
 	bound := s.bound
 	s.mu.Unlock()
@@ -214,12 +237,22 @@ func (s *Session) Connect(ctx context.Context, remote Path, active bool) error {
 		case <-bound:
 			return nil
 		case <-s.dead:
-			return ErrSessionClosed
+			return fmt.Errorf("msrp: connect: %w", s.failure())
 		case <-ctx.Done():
 			return fmt.Errorf("msrp: connect: no request from the peer: %w", ctx.Err())
 		}
 	}
-	return s.connectActive(ctx, remote)
+	return s.connectActive(ctx, remote, fps)
+}
+
+// failure is why the session ended: ErrSessionClosed after Close.
+func (s *Session) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.endErr == nil {
+		return ErrSessionClosed
+	}
+	return s.endErr
 }
 
 // checkRemote: a path of valid URIs whose first hop can be dialled
@@ -239,12 +272,21 @@ func checkRemote(p Path) error {
 	return nil
 }
 
-func (s *Session) connectActive(ctx context.Context, remote Path) error {
+func (s *Session) connectActive(ctx context.Context, remote Path, fps []Fingerprint) error {
 	var c *conn
 	for attempt := 0; ; attempt++ {
-		var err error
-		if c, err = s.e.connTo(ctx, remote[0]); err != nil {
+		c0, fresh, err := s.e.connTo(ctx, remote[0], fps)
+		if err != nil {
 			return err
+		}
+		c = c0
+		if !fresh {
+			// A reused connection was authenticated for another session:
+			// check it for this one (RFC 8122 §5.1).
+			if err := s.e.authenticate(c, fps); err != nil {
+				s.e.met.connErrors.WithLabelValues(tlsReason(err)).Inc()
+				return fmt.Errorf("msrp: connect: %w", err)
+			}
 		}
 		err = c.bind(s)
 		if err == nil {
@@ -256,6 +298,8 @@ func (s *Session) connectActive(ctx context.Context, remote Path) error {
 			return nil // the peer's first request bound it meanwhile
 		case errors.Is(err, errConnClosing) && attempt == 0:
 			continue // the connection was closing: dial a new one
+		case errors.Is(err, ErrSessionClosed):
+			err = s.failure()
 		}
 		return fmt.Errorf("msrp: connect: %w", err)
 	}
@@ -320,6 +364,7 @@ func (s *Session) end(err error, only *conn, notify bool) {
 		return
 	}
 	s.closed = true
+	s.endErr = err
 	c := s.conn
 	s.conn = nil
 	ops := s.sending

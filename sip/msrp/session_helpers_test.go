@@ -278,9 +278,16 @@ func (p *rawPeer) sendTo(to Path, tid, ct, body string) *Message {
 	return m
 }
 
-// tlsConfigs returns a server/client configuration pair for a
-// self-signed certificate of 127.0.0.1.
-func tlsConfig(tb testing.TB) *tls.Config {
+// testCert returns a self-signed certificate for host (an IP address
+// or a DNS name), ECDSA P-256 signed with SHA-256, and a pool that
+// trusts it.
+func testCert(tb testing.TB, host string) (*tls.Certificate, *x509.CertPool) {
+	tb.Helper()
+	return testCertSigned(tb, host, x509.ECDSAWithSHA256)
+}
+
+// testCertSigned is testCert with the signature algorithm alg.
+func testCertSigned(tb testing.TB, host string, alg x509.SignatureAlgorithm) (*tls.Certificate, *x509.CertPool) {
 	tb.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -293,9 +300,14 @@ func tlsConfig(tb testing.TB) *tls.Config {
 		NotAfter:              time.Now().Add(time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
+		SignatureAlgorithm:    alg,
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	} else {
+		tmpl.DNSNames = []string{host}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -307,11 +319,7 @@ func tlsConfig(tb testing.TB) *tls.Config {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	return &tls.Config{
-		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}},
-		RootCAs:      pool,
-		MinVersion:   tls.VersionTLS12,
-	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
 }
 
 // gaugeSessions reads sxgw_msrp_sessions.

@@ -3,6 +3,7 @@ package msrp
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -516,6 +517,7 @@ func TestEndpointClose(t *testing.T) {
 }
 
 func TestEndpointOptions(t *testing.T) {
+	cert, _ := testCert(t, "127.0.0.1")
 	for _, tc := range []struct {
 		name string
 		o    EndpointOptions
@@ -531,7 +533,13 @@ func TestEndpointOptions(t *testing.T) {
 		{"negative max connections", EndpointOptions{Listen: "127.0.0.1:0", MaxConnections: -1}, false},
 		{"negative max connections per IP", EndpointOptions{Listen: "127.0.0.1:0", MaxConnectionsPerIP: -1}, false},
 		{"limits", EndpointOptions{Listen: "127.0.0.1:0", MaxConnections: 10, MaxConnectionsPerIP: 10}, true},
-		{"tls without certificate", EndpointOptions{Listen: "127.0.0.1:0", TLSConfig: tlsNoCert()}, false},
+		{"tls without certificate", EndpointOptions{Listen: "127.0.0.1:0", TLSListen: "127.0.0.1:0"}, false},
+		{"tls certificate without key", EndpointOptions{Listen: "127.0.0.1:0", TLSListen: "127.0.0.1:0", TLSCertificate: &tls.Certificate{Certificate: cert.Certificate}}, false},
+		{"bad tls listen", EndpointOptions{Listen: "127.0.0.1:0", TLSListen: "127.0.0.1", TLSCertificate: cert}, false},
+		{"tls listen bad port", EndpointOptions{Listen: "127.0.0.1:0", TLSListen: "127.0.0.1:65536", TLSCertificate: cert}, false},
+		{"require tls without tls listen", EndpointOptions{Listen: "127.0.0.1:0", RequireTLS: true}, false},
+		{"certificate without tls listen", EndpointOptions{Listen: "127.0.0.1:0", TLSCertificate: cert}, true},
+		{"tls", EndpointOptions{Listen: "127.0.0.1:0", TLSListen: "127.0.0.1:0", TLSCertificate: cert, RequireTLS: true}, true},
 		{"plain", EndpointOptions{Listen: "127.0.0.1:2855"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
