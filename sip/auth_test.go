@@ -57,6 +57,13 @@ func (p *challengingProxy) serve(done chan struct{}) {
 		var res *sipgosip.Response
 		if h := req.GetHeader("Proxy-Authorization"); h != nil && p.verifies(req, h.Value()) {
 			res = sipgosip.NewResponseFromRequest(req, 200, "OK", nil)
+			if req.IsInvite() {
+				// A dialog: To tag, Contact and the SDP answer.
+				res.To().Params.Add("tag", "callee")
+				res.AppendHeader(sipgosip.NewHeader("Contact", "<sip:callee@"+p.pc.LocalAddr().String()+">"))
+				res.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
+				res.SetBody(req.Body())
+			}
 		} else {
 			res = sipgosip.NewResponseFromRequest(req, 407, "Proxy Authentication Required", nil)
 			res.AppendHeader(sipgosip.NewHeader("Proxy-Authenticate", p.chal.String()))
@@ -127,5 +134,39 @@ func TestDigestAuthentication(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// RFC 3261 §22.2 for INVITE: the challenge is ACKed by the transaction,
+// the INVITE goes again with credentials and the next CSeq, and the
+// dialog takes that CSeq over.
+func TestDigestAuthenticationInvite(t *testing.T) {
+	proxy := startChallengingProxy(t, "s3cret")
+	e, _ := startEndpoint(t, Options{OutboundProxy: "sip:" + proxy.pc.LocalAddr().String(),
+		Credentials: []Credential{{Realm: "pbx.test", Username: "gw", Password: "s3cret"}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := translate.SIPDialog{CallID: "auth-invite", LocalTag: "caller", LocalURI: "sip:alice@xmpp.test", RemoteURI: "sip:carol@example.test"}
+	offer := []byte("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+	nd, answer, err := e.Invite(ctx, d, offer, "", nil)
+	if err != nil || string(answer) != string(offer) {
+		t.Fatalf("INVITE through the authenticating proxy: %v", err)
+	}
+	var invites []*sipgosip.Request
+	for len(invites) < 2 {
+		select {
+		case r := <-proxy.seen:
+			if r.IsInvite() {
+				invites = append(invites, r)
+			}
+		case <-ctx.Done():
+			t.Fatalf("the proxy saw %d INVITEs, want 2", len(invites))
+		}
+	}
+	if invites[1].CSeq().SeqNo != invites[0].CSeq().SeqNo+1 || nd.LocalCSeq != invites[1].CSeq().SeqNo {
+		t.Fatalf("CSeq: first %d, second %d, dialog %d", invites[0].CSeq().SeqNo, invites[1].CSeq().SeqNo, nd.LocalCSeq)
+	}
+	if nd.RemoteTag != "callee" {
+		t.Fatalf("dialog %+v", nd)
 	}
 }

@@ -65,8 +65,8 @@ type Options struct {
 	// UserAgent is sent as Server in responses and User-Agent in requests.
 	UserAgent string
 	// Credentials answer digest challenges (RFC 3261 §22.2) to the
-	// requests sxgw sends with Do (MESSAGE, SUBSCRIBE, NOTIFY, BYE); an
-	// INVITE's challenge stays final. None: every 401 or 407 is final.
+	// requests sxgw sends (MESSAGE, SUBSCRIBE, NOTIFY, BYE, INVITE), once
+	// per request. None: every 401 or 407 is final.
 	Credentials []Credential
 	// MaxMessageSize bounds accepted requests in bytes; larger ones get 513
 	// (RFC 3261 §21.5.14).

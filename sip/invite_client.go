@@ -117,6 +117,16 @@ func (e *Endpoint) invite(ctx context.Context, orig *sipgosip.Request, d transla
 			break
 		}
 		res, nd, reached, err := e.inviteAttempt(ctx, base, t, d, progress)
+		if err == nil && isChallenge(res) && len(e.o.Credentials) > 0 && !hasAuthorization(base) {
+			// RFC 3261 §22.2: the INVITE again, with credentials and the
+			// next CSeq, to the same target (sipgo's transaction ACKed
+			// the challenge).
+			if authed, ok := e.authorized(base, res); ok {
+				base = authed
+				d.LocalCSeq = cseqOf(res) + 1
+				res, nd, reached, err = e.inviteAttempt(ctx, base, t, d, progress)
+			}
+		}
 		switch {
 		case err != nil && reached:
 			return nil, d, err
