@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"mellium.im/xmpp/jid"
+
 	"github.com/sxgw/sxgw/translate"
 )
 
@@ -187,4 +189,26 @@ func (g *Gateway) XMPPMUCOwner(_ context.Context, o translate.MUCOwner) (map[str
 		"muc#roomconfig_whois":          {"anyone"},
 		"muc#roomconfig_historylength":  {strconv.Itoa(max(0, g.o.RoomHistory))},
 	}, nil
+}
+
+// XMPPRoomPing answers an occupant's self-ping (XEP-0410 §3.2): nil when
+// the sender is in the room under that nickname, not-acceptable when it
+// is not (after a kick, or after sxgw restarted and the room forgot it),
+// so that the client joins again.
+func (g *Gateway) XMPPRoomPing(_ context.Context, from, to jid.JID) error {
+	notJoined := refuse(406, translate.CondNotAcceptable, "not an occupant under that nickname")
+	r, _, err := g.roomFor(to.Localpart(), false)
+	if err != nil {
+		return notJoined
+	}
+	_, nkey, err := prepareNick(to.Resourcepart())
+	if err != nil {
+		return notJoined
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if o := r.occupants[from.String()]; o == nil || o.nickKey != nkey {
+		return notJoined
+	}
+	return nil
 }

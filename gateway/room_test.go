@@ -639,3 +639,26 @@ func TestRoomFlood(t *testing.T) {
 	}
 	x.waitMessage(t, "reflection after the flood", func(m translate.XMPPMessage) bool { return m.ID == "after" && m.To.Equal(aliceFull) })
 }
+
+// XEP-0410: a self-ping says whether the sender is still in the room
+// under that nick.
+func TestRoomSelfPing(t *testing.T) {
+	g, _, _ := newRoomGateway(t, nil)
+	ctx := context.Background()
+	joinXMPP(t, g, aliceFull, "alice")
+	if err := g.XMPPRoomPing(ctx, aliceFull, occ("alice")); err != nil {
+		t.Fatalf("joined occupant: %v", err)
+	}
+	for _, tc := range []struct {
+		from jid.JID
+		to   jid.JID
+	}{
+		{aliceFull, occ("other")},
+		{bobFull, occ("alice")},
+		{aliceFull, jid.MustParse("nowhere@" + confDomain + "/alice")},
+	} {
+		if err := g.XMPPRoomPing(ctx, tc.from, tc.to); errCondition(err) != translate.CondNotAcceptable {
+			t.Errorf("ping from %s to %s: %v, want not-acceptable", tc.from, tc.to, err)
+		}
+	}
+}

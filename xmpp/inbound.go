@@ -3,6 +3,8 @@ package xmpp
 import (
 	"context"
 
+	"mellium.im/xmpp/jid"
+
 	"github.com/sxgw/sxgw/translate"
 )
 
@@ -55,6 +57,14 @@ type RoomInbound interface {
 // for Inbound.
 type JingleInbound interface {
 	XMPPJingle(ctx context.Context, iq translate.JingleIQ) error
+}
+
+// RoomPinger is optionally implemented by a RoomInbound: it answers the
+// XEP-0410 self-ping an occupant sends to its own occupant JID (nil: the
+// sender is joined under that nick; an error, such as not-acceptable,
+// that it is not).
+type RoomPinger interface {
+	XMPPRoomPing(ctx context.Context, from, to jid.JID) error
 }
 
 // NewInboundHandler adapts the core's Inbound to a Handler: it decodes

@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"context"
+	"strings"
 
 	"github.com/sxgw/sxgw/translate"
 )
@@ -32,6 +33,22 @@ func (r *router) roomIQ(ctx context.Context, st *Element) bool {
 		return false
 	}
 	payload := st.FirstChild()
+	if payload != nil && payload.Name.Space == nsPing && payload.Name.Local == "ping" && st.Get("type") == "get" {
+		if pinger, ok := r.rooms.(RoomPinger); ok && resourceOf(st.Get("to")) != "" {
+			// XEP-0410 §3.2: a self-ping to an occupant JID is answered by
+			// the service: joined or not-acceptable.
+			from, to, err := addresses(st)
+			if err == nil {
+				err = pinger.XMPPRoomPing(ctx, from, to)
+			}
+			if err != nil {
+				r.reply(ctx, st, asStanzaError(err))
+				return true
+			}
+			r.result(ctx, st, nil)
+			return true
+		}
+	}
 	if payload == nil || roomIQKind(payload) == "" {
 		return false
 	}
@@ -238,4 +255,12 @@ func encodeDiscoItems(node string, res translate.DiscoResult) *Element {
 		q.Add(NewElement(nsDiscoItem, "item", "jid", it.JID.String(), "name", it.Name))
 	}
 	return q
+}
+
+// resourceOf returns the resourcepart of a JID string, "" without one.
+func resourceOf(j string) string {
+	if i := strings.IndexByte(j, '/'); i >= 0 {
+		return j[i+1:]
+	}
+	return ""
 }

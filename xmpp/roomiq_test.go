@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"mellium.im/xmpp/jid"
 
 	"github.com/sxgw/sxgw/translate"
 )
@@ -526,5 +527,30 @@ func TestComponentRoomDomain(t *testing.T) {
 	}
 	if out, err := srv.r.next(); err != nil || out.Get("id") != "m1" {
 		t.Fatalf("sent %v %v", out, err)
+	}
+}
+
+// pingingRooms is a room core that also answers XEP-0410 self-pings:
+// alice@a.test/r is joined as "alice".
+type pingingRooms struct{ *fakeRooms }
+
+func (p pingingRooms) XMPPRoomPing(_ context.Context, from, to jid.JID) error {
+	if from.String() == "alice@a.test/r" && to.String() == "lobby@conference.b.test/alice" {
+		return nil
+	}
+	return &StanzaError{Condition: ErrNotAcceptable}
+}
+
+// XEP-0410 §3.2: a ping to an occupant JID is answered by the service for
+// the core: a result when joined, not-acceptable when not.
+func TestRoomSelfPing(t *testing.T) {
+	a, _ := roomWorld(t, pingingRooms{newFakeRooms()})
+	got := ask(t, a, `<iq from="alice@a.test/r" to="lobby@conference.b.test/alice" id="sp1" type="get"><ping xmlns="urn:xmpp:ping"/></iq>`)
+	if got.Get("type") != "result" {
+		t.Errorf("self-ping of a joined occupant: %s", got)
+	}
+	got = ask(t, a, `<iq from="alice@a.test/r" to="lobby@conference.b.test/bob" id="sp2" type="get"><ping xmlns="urn:xmpp:ping"/></iq>`)
+	if got.Get("type") != "error" || !strings.Contains(got.String(), "not-acceptable") {
+		t.Errorf("self-ping under another nick: %s", got)
 	}
 }

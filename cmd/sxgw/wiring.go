@@ -16,6 +16,7 @@ var (
 	_ sip.ChatReceiptInbound = (*gateway.Gateway)(nil)
 	_ xmpp.Inbound           = (*gateway.Gateway)(nil)
 	_ xmpp.RoomInbound       = (*gateway.Gateway)(nil)
+	_ xmpp.RoomPinger        = (*gateway.Gateway)(nil)
 	_ xmpp.JingleInbound     = (*gateway.Gateway)(nil)
 
 	_ gateway.SIPSender         = (*sip.Endpoint)(nil)
