@@ -54,6 +54,41 @@ type chats struct {
 	mu       sync.Mutex
 	byDialog map[string]*chat  // Call-ID + local tag
 	joining  map[string]string // room INVITEs being answered: Call-ID + From tag -> display name
+
+	// life ends when the endpoint closes: chats ending in the background
+	// (their BYE may wait 32 s) give up then, and Close waits for them.
+	life    context.Context
+	stop    context.CancelFunc
+	ending  sync.WaitGroup
+	stopped bool // guarded by mu
+}
+
+// endLater ends ch in the background, tracked so that the endpoint's
+// Close waits for it.
+func (cs *chats) endLater(ch *chat, bye bool) {
+	cs.mu.Lock()
+	if cs.stopped {
+		cs.mu.Unlock()
+		cs.end(ch, bye) // the BYE gives up at once: life is over
+		return
+	}
+	cs.ending.Add(1)
+	cs.mu.Unlock()
+	go func() {
+		defer cs.ending.Done()
+		cs.end(ch, bye)
+	}()
+}
+
+// Close stops the chat layer's background work; it runs before the
+// endpoint's transactions close.
+func (cs *chats) Close() error {
+	cs.mu.Lock()
+	cs.stopped = true
+	cs.mu.Unlock()
+	cs.stop()
+	cs.ending.Wait()
+	return nil
 }
 
 // chat is one MSRP session: a one-to-one chat, or with room set a
@@ -105,6 +140,10 @@ func (e *Endpoint) ServeChats(in ChatInbound, m *msrp.Endpoint, host string) {
 	if ri, ok := in.(RoomInbound); ok && c.confDomain != "" {
 		c.rooms = ri
 	}
+	c.life, c.stop = context.WithCancel(context.Background())
+	e.mu.Lock()
+	e.closers = append(e.closers, c)
+	e.mu.Unlock()
 	e.chats.Store(c)
 	e.ServeInvites(c, nil)
 	if c.rooms != nil {
@@ -296,7 +335,7 @@ func (cs *chats) end(ch *chat, bye bool) {
 		cs.in.SIPChatEnd(context.Background(), ch.c)
 	}
 	if bye {
-		ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
+		ctx, cancel := context.WithTimeout(cs.life, 32*time.Second)
 		defer cancel()
 		if _, err := cs.e.Bye(ctx, d); err != nil {
 			cs.e.log.Debug("BYE of a chat failed", "err", err)
@@ -356,7 +395,7 @@ func (h chatHandler) MSRPClosed(_ *msrp.Session, err error) {
 	h.cs.e.log.Info("MSRP chat ended", "err", err)
 	// Not on the session's goroutine: the BYE may wait 32 s for a peer
 	// that is gone, and the MSRP endpoint's Close waits for that goroutine.
-	go h.cs.end(h.ch, true)
+	h.cs.endLater(h.ch, true)
 }
 
 // ChatSend sends a message into a chat (RFC 7573 §5: XMPP -> MSRP SEND)
@@ -444,7 +483,7 @@ func (e *Endpoint) ChatEnd(chatID string) {
 	ch := cs.byDialog[chatID]
 	cs.mu.Unlock()
 	if ch != nil {
-		go cs.end(ch, true)
+		cs.endLater(ch, true)
 	}
 }
 
@@ -508,7 +547,7 @@ func (e *Endpoint) ChatStart(ctx context.Context, c translate.SIPChat) (string, 
 		if reason := connectReason(err); reason != "" {
 			cs.met.setupFailed(reason)
 		}
-		go cs.end(ch, true)
+		cs.endLater(ch, true)
 		return "", fmt.Errorf("sip: MSRP connection of a chat: %w", err)
 	}
 	return ch.c.ID, nil
