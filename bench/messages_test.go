@@ -96,6 +96,7 @@ func BenchmarkSIPToXMPP(b *testing.B) {
 	current.Store(recv)
 	stall := time.NewTimer(stallTimeout)
 	defer stall.Stop()
+	cpu0 := processCPU(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 1; i <= b.N; i++ {
@@ -114,9 +115,11 @@ func BenchmarkSIPToXMPP(b *testing.B) {
 	}
 	waitFor(b, "every response", func() bool { return ok.Load()+other.Load() == int64(b.N)+1 })
 	b.StopTimer()
+	cpu := processCPU(b) - cpu0
 	if n := other.Load(); n > 0 {
 		b.Fatalf("%d MESSAGEs got a final response other than 200", n)
 	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 

@@ -61,10 +61,9 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 	if x.ID == "" {
 		x.ID = newID()
 	}
-	sender := x.From.String()
 	// A recipient that took a message without error recently is known to
 	// exist: answer at once. Otherwise wait the error window.
-	target := x.To.Bare().String()
+	target := bareString(x.To)
 	if g.known.has(target, start) {
 		if err := p.xmpp.SendMessage(ctx, x); err != nil {
 			g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
@@ -74,6 +73,7 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
 		return nil
 	}
+	sender := x.From.String()
 	ch := g.wait.expect(sender, x.ID)
 	defer g.wait.forget(sender, x.ID)
 	if err := p.xmpp.SendMessage(ctx, x); err != nil {
@@ -93,6 +93,17 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 	}
 	g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
 	return nil
+}
+
+// bareString is j.Bare().String() in one allocation (RFC 7622 §3.1:
+// localpart@domainpart, or the domainpart alone).
+func bareString(j jid.JID) string {
+	var arr [128]byte
+	b := arr[:0]
+	if local := j.Localpart(); local != "" {
+		b = append(append(b, local...), '@')
+	}
+	return string(append(b, j.Domainpart()...))
 }
 
 // sipAddresses maps the sender and the target of a SIP request to JIDs

@@ -7,17 +7,21 @@ import (
 	sipgosip "github.com/emiago/sipgo/sip"
 )
 
-// authorize decides whether req may be processed at all (RFC 3261 §8.2,
-// §22). Today the only credential is the transport source: a request from a
+// authorize decides whether req, received from src (the zero value:
+// read from req.Source()), may be processed at all (RFC 3261 §8.2, §22).
+// Today the only credential is the transport source: a request from a
 // trusted peer passes, anything else is refused. Digest authentication
 // (RFC 3261 §22.4) belongs here: it will return an error carrying the
 // challenge, which rejectionFor turns into 401/407.
-func (e *Endpoint) authorize(req *sipgosip.Request) error {
-	src, err := sourceAddr(req)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUntrusted, err)
+func (e *Endpoint) authorize(req *sipgosip.Request, src netip.AddrPort) error {
+	addr := src.Addr().Unmap()
+	if !src.IsValid() {
+		var err error
+		if addr, err = sourceAddr(req); err != nil {
+			return fmt.Errorf("%w: %w", errUntrusted, err)
+		}
 	}
-	if !e.trusted(src) {
+	if !e.trusted(addr) {
 		return errUntrusted
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	sipgosip "github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Endpoint is sxgw's SIP user agent: listeners, the request pipeline and the
@@ -90,8 +91,10 @@ func New(o Options) (*Endpoint, error) {
 	}
 	e.fast = newFastPath(e)
 	if o.Registerer != nil {
-		if err := o.Registerer.Register(e.fast.absorbs); err != nil {
-			return nil, fmt.Errorf("%w: metrics: %w", ErrConfig, err)
+		for _, c := range []prometheus.Collector{e.fast.absorbs, e.fast.delay} {
+			if err := o.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("%w: metrics: %w", ErrConfig, err)
+			}
 		}
 	}
 	e.clientTLS = &tls.Config{MinVersion: tls.VersionTLS12}

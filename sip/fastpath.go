@@ -29,11 +29,22 @@ import (
 // fastWorkerIdle is how long an idle fast-path worker waits for work.
 const fastWorkerIdle = 10 * time.Second
 
+// fastMaxQueueDelay bounds how long a MESSAGE may wait between its read
+// off the socket and the start of its processing. Beyond it the endpoint
+// is overloaded (the work queued ahead of the request takes longer than
+// this to run): the request gets 503 with Retry-After at once (RFC 3261
+// §21.5.4), which costs a fraction of serving it, so that the backlog
+// shrinks before the socket's buffer overflows and requests are lost
+// unanswered. Well under T1 (500 ms), so that shedding starts before UAs
+// retransmit into the backlog.
+const fastMaxQueueDelay = 50 * time.Millisecond
+
 // fastJob is one MESSAGE datagram taken from a UDP listener.
 type fastJob struct {
 	data []byte // a copy: the listener reuses its buffer
 	src  netip.AddrPort
 	conn *net.UDPConn
+	read time.Time // when it was read off the socket
 }
 
 // fastPath is the endpoint's state for the UDP fast path.
@@ -44,6 +55,7 @@ type fastPath struct {
 	bufs    sync.Pool // *[]byte, response buffers
 	ok      *txReply  // the 200 OK every accepted MESSAGE shares
 	absorbs prometheus.Counter
+	delay   prometheus.Histogram // read to start of processing
 }
 
 func newFastPath(e *Endpoint) *fastPath {
@@ -54,6 +66,11 @@ func newFastPath(e *Endpoint) *fastPath {
 		absorbs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sxgw_sip_retransmissions_absorbed_total",
 			Help: "Retransmitted SIP requests absorbed by their server transaction (dropped while it works, or answered again with its final response), not processed again.",
+		}),
+		delay: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sxgw_sip_queue_delay_seconds",
+			Help:    "Time SIP MESSAGEs over UDP waited between their read off the socket and the start of their processing; beyond 50 ms they are refused with 503.",
+			Buckets: []float64{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
 		}),
 	}
 	f.bufs.New = func() any { b := make([]byte, 0, 1500); return &b }
@@ -96,7 +113,7 @@ func (e *Endpoint) takeUDP(conn *net.UDPConn, data []byte, src netip.AddrPort) b
 	if !e.enter() {
 		return true // closing: dropped, as sipgo drops it
 	}
-	j := fastJob{data: bytes.Clone(data), src: src, conn: conn}
+	j := fastJob{data: bytes.Clone(data), src: src, conn: conn, read: time.Now()}
 	if !e.fast.workers.submit(j) {
 		// Every worker is busy: answer 503 on the reader, which is
 		// cheaper than queueing (RFC 3261 §21.5.4).
@@ -106,9 +123,16 @@ func (e *Endpoint) takeUDP(conn *net.UDPConn, data []byte, src netip.AddrPort) b
 }
 
 // serveFast parses a MESSAGE datagram and runs it through its server
-// transaction and the pipeline. enter was called for it.
+// transaction and the pipeline; shed (or a wait since its read longer
+// than fastMaxQueueDelay) refuses it with 503. enter was called for it.
 func (e *Endpoint) serveFast(j fastJob, shed bool) {
 	defer e.leave()
+	now := time.Now()
+	wait := now.Sub(j.read)
+	e.fast.delay.Observe(wait.Seconds())
+	if wait > fastMaxQueueDelay {
+		shed = true
+	}
 	msg, err := e.parser.ParseSIP(j.data)
 	if err != nil {
 		// As sipgo: an unparsable datagram has no transaction to answer.
@@ -136,7 +160,7 @@ func (e *Endpoint) serveFast(j fastJob, shed bool) {
 		var tag [16]byte
 		t.tag = string(e.fast.keyer.appendTag(tag[:0], id))
 	}
-	switch st, r := e.fast.txs.begin(t.key, time.Now()); st {
+	switch st, r := e.fast.txs.begin(t.key, now); st {
 	case txPending:
 		e.fast.absorbs.Inc() // RFC 3261 §17.2.2: absorbed while Trying
 		return
@@ -297,6 +321,8 @@ func (t *udpTx) send(b []byte) error {
 func (t *udpTx) answered() bool { return t.final.Load() }
 
 func (t *udpTx) wireSize() int { return len(t.raw) }
+
+func (t *udpTx) source() netip.AddrPort { return t.dst }
 
 // Acks returns nil: a non-INVITE transaction has no ACK (RFC 3261 §17.2.2).
 func (t *udpTx) Acks() <-chan *sipgosip.Request { return nil }

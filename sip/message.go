@@ -181,57 +181,57 @@ func isMIMEToken(s string) bool {
 	return true
 }
 
+// headerValue returns the value of req's first name field, "" if none.
+// Names are compared in place (sipgo's GetHeader lowercases every other
+// field's name, allocating for most).
 func headerValue(req *sipgosip.Request, name string) string {
-	if h := req.GetHeader(name); h != nil {
-		return h.Value()
+	for _, h := range req.Headers() {
+		if asciiEqualFold(h.Name(), name) {
+			return h.Value()
+		}
 	}
 	return ""
 }
 
 // uriString renders a URI without header parameters, as sipgo's
-// Uri.String would, in one allocation (sipgo's probes every host with
-// net.ParseIP, which allocates for a domain name).
+// Uri.String would, in one allocation for the usual URI (sipgo's probes
+// every host with net.ParseIP, which allocates for a domain name).
 func uriString(u sipgosip.Uri) string {
-	var b strings.Builder
-	b.Grow(64)
+	var arr [128]byte
+	b := arr[:0]
 	if u.Scheme == "" {
-		b.WriteString("sip")
+		b = append(b, "sip"...)
 	} else {
-		b.WriteString(u.Scheme)
+		b = append(b, u.Scheme...)
 	}
-	b.WriteByte(':')
+	b = append(b, ':')
 	if raw := u.Raw(); raw != "" {
-		b.WriteString(raw)
-		return b.String()
+		return string(append(b, raw...))
 	}
 	if u.HierarhicalSlashes {
-		b.WriteString("//")
+		b = append(b, "//"...)
 	}
 	if u.User != "" {
-		b.WriteString(u.User)
+		b = append(b, u.User...)
 		if u.Password != "" {
-			b.WriteByte(':')
-			b.WriteString(u.Password)
+			b = append(append(b, ':'), u.Password...)
 		}
-		b.WriteByte('@')
+		b = append(b, '@')
 	}
 	if isIPv6Host(u.Host) {
-		b.WriteByte('[')
-		b.WriteString(u.Host)
-		b.WriteByte(']')
+		b = append(append(append(b, '['), u.Host...), ']')
 	} else {
-		b.WriteString(u.Host)
+		b = append(b, u.Host...)
 	}
 	if u.Port > 0 {
-		var n [20]byte
-		b.WriteByte(':')
-		b.Write(strconv.AppendInt(n[:0], int64(u.Port), 10))
+		b = strconv.AppendInt(append(b, ':'), int64(u.Port), 10)
 	}
 	if len(u.UriParams) > 0 {
-		b.WriteByte(';')
-		u.UriParams.ToStringWrite(';', &b)
+		var p strings.Builder
+		u.UriParams.ToStringWrite(';', &p)
+		b = append(append(b, ';'), p.String()...)
 	}
-	return b.String()
+	return string(b)
 }
 
 // isIPv6Host reports whether host is a bare IPv6 address (one sipgo

@@ -3,6 +3,7 @@ package sip
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -45,7 +46,7 @@ func (e *Endpoint) pipeline(req *sipgosip.Request, w pipelineTx, shed bool) {
 	}()
 
 	rt := e.routes.Load()
-	if rej := e.checkSized(req, rt, w.wireSize()); rej != nil {
+	if rej := e.checkSized(req, rt, w.wireSize(), w.source()); rej != nil {
 		if rej.metric != "" {
 			e.m.badRequests.WithLabelValues(rej.metric).Inc()
 		}
@@ -66,12 +67,13 @@ func (e *Endpoint) pipeline(req *sipgosip.Request, w pipelineTx, shed bool) {
 
 // check runs the pipeline of checks, returning the first refusal.
 func (e *Endpoint) check(req *sipgosip.Request, rt *routes) *rejection {
-	return e.checkSized(req, rt, -1)
+	return e.checkSized(req, rt, -1, netip.AddrPort{})
 }
 
 // checkSized is check for a request of size bytes on the wire (-1:
-// unknown, measured from req).
-func (e *Endpoint) checkSized(req *sipgosip.Request, rt *routes, size int) *rejection {
+// unknown, measured from req) received from src (the zero value: unknown,
+// read from req).
+func (e *Endpoint) checkSized(req *sipgosip.Request, rt *routes, size int, src netip.AddrPort) *rejection {
 	if size < 0 {
 		if rej := checkSize(req, e.o.MaxMessageSize); rej != nil {
 			return rej
@@ -91,7 +93,7 @@ func (e *Endpoint) checkSized(req *sipgosip.Request, rt *routes, size int) *reje
 			sipgosip.NewHeader("Retry-After", strconv.FormatInt(secs, 10)),
 		}}
 	}
-	if err := e.authorize(req); err != nil {
+	if err := e.authorize(req, src); err != nil {
 		return rejectionFor(err)
 	}
 	if rej := checkMaxForwards(req); rej != nil {
@@ -149,7 +151,7 @@ func (e *Endpoint) serveAck(req *sipgosip.Request, tx sipgosip.ServerTransaction
 	if rej == nil {
 		rej = checkSyntax(req)
 	}
-	if rej == nil && e.authorize(req) != nil {
+	if rej == nil && e.authorize(req, netip.AddrPort{}) != nil {
 		rej = rejectionFor(nil)
 	}
 	if rej != nil {
@@ -197,6 +199,9 @@ type pipelineTx interface {
 	answered() bool
 	// wireSize is the size of the request as received, -1 if unknown.
 	wireSize() int
+	// source is the transport address the request came from, the zero
+	// value if it is only known as req.Source().
+	source() netip.AddrPort
 }
 
 // serverTx is the pipelineTx over a sipgo server transaction.
@@ -235,6 +240,8 @@ func (t *serverTx) respondStatus(code int, reason string, headers []sipgosip.Hea
 }
 
 func (t *serverTx) wireSize() int { return -1 }
+
+func (t *serverTx) source() netip.AddrPort { return netip.AddrPort{} }
 
 func (t *serverTx) answered() bool {
 	t.mu.Lock()

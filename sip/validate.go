@@ -14,15 +14,28 @@ type rejection struct {
 	headers []sipgosip.Header // extra headers of the response
 }
 
-// mandatoryHeaders are the fields every request carries (RFC 3261 §8.1.1).
-func mandatoryHeaders() []string {
-	return []string{"Via", "To", "From", "Call-ID", "CSeq", "Max-Forwards"}
+// countedHeader is a field checkSyntax counts: one every request carries
+// (RFC 3261 §8.1.1) or one it carries at most once (RFC 3261 §7.3.1: only
+// fields defined as comma-separated lists may repeat).
+type countedHeader struct {
+	name      string
+	mandatory bool // RFC 3261 §8.1.1
+	single    bool // RFC 3261 §7.3.1
 }
 
-// singleHeaders are the fields a request carries at most once (RFC 3261
-// §7.3.1: only fields defined as comma-separated lists may repeat).
-func singleHeaders() []string {
-	return []string{"To", "From", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type"}
+// countedHeaders lists them in the order their refusals are checked: the
+// missing mandatory fields first, then the repeated single ones.
+func countedHeaders() [8]countedHeader {
+	return [8]countedHeader{
+		{"Via", true, false},
+		{"To", true, true},
+		{"From", true, true},
+		{"Call-ID", true, true},
+		{"CSeq", true, true},
+		{"Max-Forwards", true, true},
+		{"Content-Length", false, true},
+		{"Content-Type", false, true},
+	}
 }
 
 func badRequest(phrase, metric string) *rejection {
@@ -39,18 +52,25 @@ func checkSyntax(req *sipgosip.Request) *rejection {
 	}
 
 	// RFC 3261 §8.1.1: mandatory fields; §7.3.1: single fields.
-	counts := make(map[string]int, 16)
+	fields := countedHeaders()
+	var counts [len(fields)]int
 	for _, h := range req.Headers() {
-		counts[sipgosip.HeaderToLower(h.Name())]++
-	}
-	for _, name := range mandatoryHeaders() {
-		if counts[sipgosip.HeaderToLower(name)] == 0 {
-			return badRequest("Missing "+name+" Header", badMissingHeader)
+		name := h.Name()
+		for i := range fields {
+			if asciiEqualFold(name, fields[i].name) {
+				counts[i]++
+				break
+			}
 		}
 	}
-	for _, name := range singleHeaders() {
-		if counts[sipgosip.HeaderToLower(name)] > 1 {
-			return badRequest("Duplicate "+name+" Header", badInvalidHeader)
+	for i, f := range fields {
+		if f.mandatory && counts[i] == 0 {
+			return badRequest("Missing "+f.name+" Header", badMissingHeader)
+		}
+	}
+	for i, f := range fields {
+		if f.single && counts[i] > 1 {
+			return badRequest("Duplicate "+f.name+" Header", badInvalidHeader)
 		}
 	}
 
@@ -131,7 +151,12 @@ func checkRequire(req *sipgosip.Request, supported []string) *rejection {
 		return nil
 	}
 	var missing []string
-	for _, h := range req.GetHeaders("Require") {
+	for _, h := range req.Headers() {
+		// Compared in place: sipgo's GetHeaders lowercases every other
+		// field's name, allocating for most.
+		if !asciiEqualFold(h.Name(), "Require") {
+			continue
+		}
 		for tag := range strings.SplitSeq(h.Value(), ",") {
 			tag = strings.TrimSpace(tag)
 			if tag == "" || containsFold(supported, tag) || containsFold(missing, tag) {
@@ -147,6 +172,31 @@ func checkRequire(req *sipgosip.Request, supported []string) *rejection {
 		code: 420, reason: "Bad Extension", metric: badBadExtension,
 		headers: []sipgosip.Header{sipgosip.NewHeader("Unsupported", strings.Join(missing, ", "))},
 	}
+}
+
+// asciiEqualFold reports whether a and b are equal under ASCII case
+// folding (header names are case-insensitive, RFC 3261 §7.3.1); other
+// bytes must match exactly.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func containsFold(list []string, s string) bool {

@@ -151,9 +151,29 @@ func DecodeMessage(el *Element) (translate.XMPPMessage, error) {
 	return m, nil
 }
 
+// messageParts holds the parts of a message stanza that nearly every one
+// has (its element and attributes, a body, room for a few children), so
+// that EncodeMessage allocates them at once. Slices over its arrays grow
+// past them as any slice does.
+type messageParts struct {
+	msg, body Element
+	attrs     [5]xml.Attr // from, to, id, type, xml:lang
+	nodes     [4]Node
+	bodyText  [1]Node
+}
+
 // EncodeMessage renders a translate value as a message stanza.
 func EncodeMessage(m translate.XMPPMessage) (*Element, error) {
-	el := NewElement(nsServer, "message", "from", m.From.String(), "to", m.To.String(), "id", m.ID, "type", m.Type)
+	p := new(messageParts)
+	el := &p.msg
+	el.Name = xml.Name{Space: nsServer, Local: "message"}
+	el.Attr, el.Nodes = p.attrs[:0], p.nodes[:0]
+	from, to := jidStrings(m.From, m.To)
+	for _, a := range [...][2]string{{"from", from}, {"to", to}, {"id", m.ID}, {"type", m.Type}} {
+		if a[1] != "" {
+			el.Attr = append(el.Attr, xml.Attr{Name: xml.Name{Local: a[0]}, Value: a[1]})
+		}
+	}
 	if m.Lang != "" {
 		el.Attr = append(el.Attr, xmlLang(m.Lang))
 	}
@@ -163,7 +183,9 @@ func EncodeMessage(m translate.XMPPMessage) (*Element, error) {
 		el.Add(NewElement(nsServer, "subject"))
 	}
 	if m.Body != "" {
-		el.Add(NewElement(nsServer, "body").AddText(m.Body))
+		p.body.Name = xml.Name{Space: nsServer, Local: "body"}
+		p.body.Nodes = p.bodyText[:0]
+		el.Add(p.body.AddText(m.Body))
 	}
 	if m.Thread != "" {
 		el.Add(NewElement(nsServer, "thread").AddText(m.Thread))
@@ -201,6 +223,29 @@ func EncodeMessage(m translate.XMPPMessage) (*Element, error) {
 		el.Add(stanzaErrorOf(m.Err).element())
 	}
 	return el, nil
+}
+
+// jidStrings returns a.String() and b.String() in one allocation.
+func jidStrings(a, b jid.JID) (string, string) {
+	var arr [256]byte
+	buf := appendJID(arr[:0], a)
+	n := len(buf)
+	buf = appendJID(buf, b)
+	s := string(buf)
+	return s[:n], s[n:]
+}
+
+// appendJID appends j as j.String() writes it: localpart@domainpart/
+// resourcepart, without the separators of empty parts (RFC 7622 §3.1).
+func appendJID(dst []byte, j jid.JID) []byte {
+	if local := j.Localpart(); local != "" {
+		dst = append(append(dst, local...), '@')
+	}
+	dst = append(dst, j.Domainpart()...)
+	if res := j.Resourcepart(); res != "" {
+		dst = append(append(dst, '/'), res...)
+	}
+	return dst
 }
 
 // DecodePresence reads a presence stanza into a translate value.
