@@ -62,6 +62,9 @@ type call struct {
 	// answered: the 200 went out (SIP->XMPP) or came in (XMPP->SIP).
 	answered bool
 	ended    bool
+	// terminated: the XMPP party ended the session before the call was
+	// answered; the SIP side must not be answered or dialled after it.
+	terminated bool
 	// cancel ends the INVITE transaction of an XMPP-initiated call.
 	cancel context.CancelFunc
 }

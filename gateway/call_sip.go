@@ -59,6 +59,14 @@ func (g *Gateway) SIPInvite(ctx context.Context, inv translate.SIPInvite, progre
 		g.endCall(c, outcome)
 		return nil, err
 	}
+	c.mu.Lock()
+	late := c.terminated
+	c.mu.Unlock()
+	if late {
+		// The XMPP party ended the session as it accepted: no 200.
+		g.endCall(c, outcomeCanceled)
+		return nil, refuse(487, translate.CondRecipientUnavailable, "the call ended before it was answered")
+	}
 	return answer, nil
 }
 

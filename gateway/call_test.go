@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -464,5 +465,46 @@ func TestCallICERestartFromSIP(t *testing.T) {
 	_, ti := waitJingle(t, x, jingle.ActionTransportInfo)
 	if len(ti.Contents) != 1 || ti.Contents[0].ICEUDP == nil || ti.Contents[0].ICEUDP.Ufrag != "Zz9q" {
 		t.Fatalf("transport-info %+v", ti.Contents)
+	}
+}
+
+// A hang-up while the gateway waits for trickled candidates: no INVITE
+// goes out (the phone must not ring for a call already over).
+func TestCallTerminatedDuringTrickleWait(t *testing.T) {
+	g, _, s := newTestGateway(t, nil)
+	ctx := context.Background()
+	alice := jid.MustParse("alice@xmpp.test/laptop")
+	carol := jid.MustParse("carol@sip.test/sip")
+	media, err := jingle.NewMapping(jingle.RoleInitiator, 1).SDPToJingle(jingle.Offer, vector(t, "own-12-blink-ice-sdes-avp.sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range media.Contents {
+		if media.Contents[i].ICEUDP != nil {
+			media.Contents[i].ICEUDP.Candidates = nil // trickled later
+		}
+	}
+	si := media.Jingle(jingle.ActionSessionInitiate, "early-1")
+	si.Initiator = alice.String()
+	body, _ := si.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	term, _ := (&jingle.Jingle{Action: jingle.ActionSessionTerminate, SID: "early-1", Reason: &jingle.Reason{Condition: jingle.ConditionCancel}}).Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "t1", Payload: term}); err != nil {
+		t.Fatal(err)
+	}
+	// Past the trickle wait, the call is gone and nothing was dialled.
+	deadline := time.Now().Add(trickleWait + 3*time.Second)
+	for g.calls.bySession("early-1", alice) != nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if g.calls.bySession("early-1", alice) != nil {
+		t.Fatal("the call outlived its session-terminate")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.invites) != 0 {
+		t.Fatalf("an INVITE went out for a call already terminated: %s", s.invites[0].sdp)
 	}
 }

@@ -78,19 +78,21 @@ func (g *Gateway) XMPPJingle(_ context.Context, iq translate.JingleIQ) error {
 		if reason == nil {
 			reason = &jingle.Reason{Condition: jingle.ConditionSuccess}
 		}
+		c.mu.Lock()
+		answered = c.answered // the answer may have raced with this
+		if !answered {
+			c.terminated = true
+		}
+		cancel := c.cancel
+		c.mu.Unlock()
 		switch {
 		case answered:
 			g.hangUpSIP(cs, c)
 			g.endCall(c, outcomeAnswered)
 		case dir == dirSIPToXMPP:
 			c.post(callEvent{reject: reason})
-		default:
-			c.mu.Lock()
-			cancel := c.cancel
-			c.mu.Unlock()
-			if cancel != nil {
-				cancel() // the INVITE is CANCELed (RFC 3261 §9.1)
-			}
+		case cancel != nil:
+			cancel() // the INVITE is CANCELed (RFC 3261 §9.1)
 		}
 	}
 	return nil
@@ -139,7 +141,10 @@ func (g *Gateway) callFromXMPP(js JingleSender, cs CallSender, iq translate.Jing
 // outcome to the XMPP party: ringing as session-info, the answer as
 // session-accept, a failure as session-terminate with the mapped reason.
 func (g *Gateway) dialSIP(js JingleSender, cs CallSender, c *call, iq translate.JingleIQ) {
-	if !hasCandidates(c.contents) {
+	c.mu.Lock()
+	waitTrickle := !hasCandidates(c.contents)
+	c.mu.Unlock()
+	if waitTrickle {
 		t := time.NewTimer(trickleWait)
 		select {
 		case <-t.C:
@@ -160,6 +165,12 @@ func (g *Gateway) dialSIP(js JingleSender, cs CallSender, c *call, iq translate.
 		return
 	}
 	c.mu.Lock()
+	if c.terminated {
+		// The XMPP party hung up while the candidates were awaited.
+		c.mu.Unlock()
+		g.endCall(c, outcomeCanceled)
+		return
+	}
 	sdp, err := c.mapping.JingleToSDP(jingle.Offer, c.contents, c.groups)
 	ctx, cancel := context.WithTimeout(g.ctx, callRingTimeout)
 	c.cancel = cancel
@@ -196,8 +207,15 @@ func (g *Gateway) dialSIP(js JingleSender, cs CallSender, c *call, iq translate.
 	c.mu.Lock()
 	c.dialog = d
 	media, merr := c.mapping.SDPToJingle(jingle.Answer, answer)
+	late := c.terminated
 	c.mu.Unlock()
 	g.calls.setDialog(c, d)
+	if late {
+		// Hung up on XMPP while the SIP side answered: end it there.
+		g.hangUpSIP(cs, c)
+		g.endCall(c, outcomeCanceled)
+		return
+	}
 	if merr != nil {
 		g.hangUpSIP(cs, c)
 		g.terminate(js, c, jingleReasonOf(merr), merr.Error())

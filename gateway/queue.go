@@ -31,6 +31,17 @@ func newOrdered(limit int) *ordered {
 // submit queues job for key; it fails when the key's backlog is full or
 // the queue is closed.
 func (o *ordered) submit(key string, job func()) error {
+	return o.enqueue(key, job, false)
+}
+
+// submitForce queues job even when key's backlog is full: for work that
+// must not be lost (an occupant leaving must be announced, or every
+// roster keeps a ghost). Callers bound how often they use it.
+func (o *ordered) submitForce(key string, job func()) error {
+	return o.enqueue(key, job, true)
+}
+
+func (o *ordered) enqueue(key string, job func(), force bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
@@ -44,7 +55,7 @@ func (o *ordered) submit(key string, job func()) error {
 		go o.work(key, q, job)
 		return nil
 	}
-	if len(q.jobs) >= o.limit {
+	if len(q.jobs) >= o.limit && !force {
 		return errQueueFull
 	}
 	q.jobs = append(q.jobs, job)

@@ -199,6 +199,13 @@ func (t *roomTable) remove(r *room) {
 	}
 }
 
+// count returns the number of rooms.
+func (t *roomTable) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.rooms)
+}
+
 // list returns the rooms, in no order.
 func (t *roomTable) list() []*room {
 	t.mu.Lock()

@@ -13,6 +13,10 @@ import (
 // conferenceEvent is the conference event package (RFC 4575 §3).
 const conferenceEvent = "conference"
 
+// maxConfSubs bounds the conference subscriptions of one room: each costs
+// a NOTIFY per change.
+const maxConfSubs = 256
+
 // confSub is one SIP subscription to a room's participant list (RFC
 // 4575). Its fields are guarded by the room's lock.
 type confSub struct {
@@ -46,18 +50,20 @@ func (g *Gateway) roomSubscribe(s translate.SIPSubscribe) (int, func(), error) {
 	if err != nil || !g.isRoomDomain(target.Domainpart()) || target.Localpart() == "" {
 		return 0, nil, refuse(404, translate.CondItemNotFound, "no such conference")
 	}
-	r, _, err := g.roomFor(target.Localpart(), false)
+	r, _, err := g.lockRoom(target.Localpart(), false)
 	if err != nil {
 		return 0, nil, err
 	}
-	expires := clampExpires(s.Expires)
-	r.mu.Lock()
 	defer r.mu.Unlock()
+	expires := clampExpires(s.Expires)
 	if expires == 0 {
 		// A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, terminated.
 		cs := &confSub{id: id, dialog: s.Dialog, full: true, sent: map[string]string{}}
 		body := g.confDocLocked(r, cs)
 		return 0, func() { g.sendConfNotify(ports, cs, r, body, 0, true) }, nil
+	}
+	if len(r.confSubs) >= maxConfSubs {
+		return 0, nil, refuse(503, translate.CondResourceConstraint, "too many subscriptions to this conference")
 	}
 	cs := &confSub{id: id, dialog: s.Dialog, expires: time.Now().Add(time.Duration(expires) * time.Second), full: true, sent: map[string]string{}}
 	r.confSubs[id] = cs

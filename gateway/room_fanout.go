@@ -47,6 +47,15 @@ func (g *Gateway) roomJob(r *room, fn func()) error {
 	return nil
 }
 
+// roomJobForce is roomJob for membership changes that happened already
+// (a leave, a nick change): they are announced even past the backlog
+// bound, which leaves and nick changes cannot grow faster than joins.
+func (g *Gateway) roomJobForce(r *room, fn func()) {
+	if err := g.queue.submitForce("room\x00"+r.name, fn); err != nil {
+		g.m.roomDrops.Inc()
+	}
+}
+
 // roomToXMPP sends one stanza to an XMPP occupant; failures are counted
 // (the s2s link bounces what it cannot deliver).
 // The XMPP side only queues (a full queue is an error at once), so no

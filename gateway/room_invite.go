@@ -30,6 +30,9 @@ func (g *Gateway) inviteFromXMPP(p *sides, r *room, m translate.XMPPMessage) err
 		// §7.8.2: the service may restrict invitations to occupants.
 		return refuse(403, translate.CondForbidden, "only occupants may invite")
 	}
+	if len(m.MUCUser.Invites) > maxInvitesEach {
+		return refuse(403, translate.CondPolicyViolation, "too many invitations in one message")
+	}
 	for _, inv := range m.MUCUser.Invites {
 		if inv.To.Domainpart() == "" {
 			return refuse(400, translate.CondJIDMalformed, "invitation without invitee")
@@ -68,11 +71,7 @@ func (g *Gateway) invite(p *sides, r *room, inviter jid.JID, inviterURI string, 
 			g.log.Info("room invitation not accepted", "err", err)
 			return
 		}
-		rr, created, err := g.roomFor(r.name, true)
-		if err == nil {
-			err = g.joinSIP(p, rr, created, id, invitee.Bare(), invitee.Localpart(), true)
-		}
-		if err != nil {
+		if err := g.joinSIP(p, r.name, id, invitee.Bare(), invitee.Localpart(), true); err != nil {
 			p.sip.ChatEnd(id)
 		}
 	}()
@@ -179,6 +178,13 @@ func (g *Gateway) directInvite(m translate.XMPPMessage) error {
 	r, _, err := g.roomFor(m.DirectInvite.Room.Localpart(), false)
 	if err != nil {
 		return err
+	}
+	r.mu.Lock()
+	member := r.occupants[m.From.String()] != nil
+	r.mu.Unlock()
+	if !member {
+		// As for mediated invitations: only occupants invite.
+		return refuse(403, translate.CondForbidden, "only occupants may invite to the room")
 	}
 	inviterURI, _ := translate.JIDToSIP(m.From.Bare(), translate.AddressOptions{})
 	g.invite(p, r, m.From.Bare(), inviterURI, m.To.Bare(), m.DirectInvite.Reason)

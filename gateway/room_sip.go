@@ -72,21 +72,31 @@ func (g *Gateway) SIPRoomJoin(_ context.Context, j translate.SIPRoomJoin) error 
 		g.m.roomJoinFailures.WithLabelValues("forbidden").Inc()
 		return refuse(403, translate.CondForbidden, "participant's domain is not served by this gateway")
 	}
-	r, created, err := g.roomOfURI(j.Room, true)
-	if err != nil {
+	target, err := translate.SIPToJID(j.Room, translate.AddressOptions{})
+	if err != nil || !g.isRoomDomain(target.Domainpart()) || target.Localpart() == "" {
 		g.m.roomJoinFailures.WithLabelValues("no-room").Inc()
-		return err
+		return refuse(404, translate.CondItemNotFound, "no such room")
 	}
 	want := j.Display
 	if want == "" {
 		want = user.Localpart()
 	}
-	return g.joinSIP(ports, r, created, j.ID, user, want, j.PrivateMessages)
+	return g.joinSIP(ports, target.Localpart(), j.ID, user, want, j.PrivateMessages)
 }
 
-// joinSIP adds a SIP occupant to r and announces it.
-func (g *Gateway) joinSIP(ports *sides, r *room, created bool, session string, user jid.JID, want string, pm bool) error {
-	r.mu.Lock()
+// joinSIP adds a SIP occupant to the room named local (created when
+// needed) and announces it.
+func (g *Gateway) joinSIP(ports *sides, local, session string, user jid.JID, want string, pm bool) error {
+	r, created, err := g.lockRoom(local, true)
+	if err != nil {
+		g.m.roomJoinFailures.WithLabelValues("no-room").Inc()
+		return err
+	}
+	if len(r.occupants) >= maxOccupants {
+		r.mu.Unlock()
+		g.m.roomJoinFailures.WithLabelValues("full").Inc()
+		return refuse(486, translate.CondServiceUnavailable, "the room is full")
+	}
 	key := sipOccupantKey(session)
 	if r.occupants[key] != nil {
 		r.mu.Unlock()
@@ -114,7 +124,7 @@ func (g *Gateway) joinSIP(ports *sides, r *room, created bool, session string, u
 	v := *o
 	others := r.recipientsLocked(key)
 	history := append([]histEntry(nil), r.history...)
-	err := g.roomJob(r, func() {
+	err = g.roomJob(r, func() {
 		for _, rc := range others {
 			if rc.side == sideXMPP {
 				g.roomPresenceTo(ports, occupantPresence(r, v, rc.to, false))
@@ -193,7 +203,7 @@ func (g *Gateway) SIPRoomMessage(_ context.Context, session string, m translate.
 		return refuse(403, translate.CondNotAcceptable, "one recipient per private message (RFC 7701 §6.2)")
 	}
 	// §6.1: the switch SHOULD check the sender is who the session is.
-	if from.URI != "" && uriKey(from.URI) != uriKey(sender.uri) && uriKey(from.URI) != uriKey(r.uri) {
+	if from.URI != "" && uriKey(from.URI) != uriKey(sender.uri) {
 		return refuse(403, translate.CondForbidden, "the CPIM From is not this participant")
 	}
 	x, err := translate.MessageToXMPP(m, sender.occupantJID(r), r.jid)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -660,5 +661,31 @@ func TestRoomSelfPing(t *testing.T) {
 		if err := g.XMPPRoomPing(ctx, tc.from, tc.to); errCondition(err) != translate.CondNotAcceptable {
 			t.Errorf("ping from %s to %s: %v, want not-acceptable", tc.from, tc.to, err)
 		}
+	}
+}
+
+// XEP-0249 direct invitations, like mediated ones, come from occupants
+// only; a message carries a bounded number of invitations.
+func TestRoomInvitationLimits(t *testing.T) {
+	g, _, s := newRoomGateway(t, nil)
+	ctx := context.Background()
+	joinXMPP(t, g, aliceFull, "alice")
+	err := g.XMPPMessage(ctx, translate.XMPPMessage{From: bobFull, To: jid.MustParse("dave@sip.test"),
+		DirectInvite: &translate.DirectInvite{Room: lobby}})
+	if errCondition(err) != translate.CondForbidden {
+		t.Fatalf("direct invitation from an outsider: %v", err)
+	}
+	var invites []translate.MUCInvite
+	for i := range maxInvitesEach + 1 {
+		invites = append(invites, translate.MUCInvite{To: jid.MustParse("u" + strconv.Itoa(i) + "@xmpp.test")})
+	}
+	err = g.XMPPMessage(ctx, translate.XMPPMessage{From: aliceFull, To: lobby, MUCUser: &translate.MUCUser{Invites: invites}})
+	if errCondition(err) != translate.CondPolicyViolation {
+		t.Fatalf("%d invitations in one message: %v", len(invites), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.chatStarts) != 0 {
+		t.Fatalf("refused invitations still dialled: %+v", s.chatStarts)
 	}
 }

@@ -28,6 +28,9 @@ func (g *Gateway) roomFor(local string, create bool) (*room, bool, error) {
 		var r *room
 		created := false
 		if create {
+			if g.rooms.count() >= maxRooms && g.rooms.get(name) == nil {
+				return nil, false, refuse(503, translate.CondResourceConstraint, "too many rooms")
+			}
 			r, created = g.rooms.getOrCreate(name, func() *room { return g.makeRoom(name) })
 		} else {
 			r = g.rooms.get(name)
@@ -44,6 +47,33 @@ func (g *Gateway) roomFor(local string, create bool) (*room, bool, error) {
 			}
 			return r, created, nil
 		}
+	}
+	return nil, false, refuse(503, translate.CondResourceConstraint, "room is being removed")
+}
+
+// Bounds on what anyone on either network can make the service hold.
+const (
+	maxRooms       = 10000
+	maxOccupants   = 5000
+	maxSubjectLen  = 1024
+	maxInvitesEach = 16 // invitations in one message
+)
+
+// lockRoom returns the room of a localpart locked, created when create is
+// set, and whether this call created it (and it is still empty). It never
+// returns a room that was removed from the table meanwhile (a last
+// occupant leaving as someone joins).
+func (g *Gateway) lockRoom(local string, create bool) (*room, bool, error) {
+	for range 8 {
+		r, created, err := g.roomFor(local, create)
+		if err != nil {
+			return nil, false, err
+		}
+		r.mu.Lock()
+		if !r.gone {
+			return r, created && len(r.occupants) == 0, nil
+		}
+		r.mu.Unlock()
 	}
 	return nil, false, refuse(503, translate.CondResourceConstraint, "room is being removed")
 }
@@ -113,11 +143,10 @@ func (g *Gateway) roomPresence(_ context.Context, p translate.XMPPPresence) erro
 	if err != nil {
 		return err
 	}
-	r, created, err := g.roomFor(p.To.Localpart(), true)
+	r, created, err := g.lockRoom(p.To.Localpart(), true)
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
 	if o := r.occupants[key]; o != nil {
 		defer r.mu.Unlock()
 		if o.nickKey != nkey {
@@ -152,6 +181,12 @@ func (g *Gateway) roomPresence(_ context.Context, p translate.XMPPPresence) erro
 		g.m.roomJoinFailures.WithLabelValues("conflict").Inc()
 		// §7.2.9.
 		return refuse(409, translate.CondConflict, "that nickname is in use")
+	}
+	if len(r.occupants) >= maxOccupants {
+		r.mu.Unlock()
+		g.m.roomJoinFailures.WithLabelValues("full").Inc()
+		// §7.2.11: the room is full.
+		return refuse(503, translate.CondServiceUnavailable, "the room is full")
 	}
 	o := &occupant{side: sideXMPP, key: key, nick: shown, nickKey: nkey, real: p.From,
 		pm: true, affiliation: translate.AffiliationNone, role: translate.RoleParticipant,
@@ -308,7 +343,7 @@ func (g *Gateway) changeNickLocked(p *sides, r *room, o *occupant, shown, nkey s
 	r.byNick[nkey] = o
 	v := *o
 	all := r.recipientsLocked("")
-	err := g.roomJob(r, func() {
+	g.roomJobForce(r, func() {
 		for _, rc := range all {
 			if rc.side != sideXMPP {
 				continue
@@ -323,9 +358,6 @@ func (g *Gateway) changeNickLocked(p *sides, r *room, o *occupant, shown, nkey s
 			g.roomPresenceTo(p, occupantPresence(r, v, rc.to, false, self...))
 		}
 	})
-	if err != nil {
-		return err
-	}
 	g.notifyConference(p, r)
 	return nil
 }
@@ -347,7 +379,7 @@ func (g *Gateway) leaveRoom(p *sides, r *room, key, status string, code int) {
 	v := *o
 	v.status = status
 	others := r.recipientsLocked("")
-	err := g.roomJob(r, func() {
+	g.roomJobForce(r, func() {
 		var codes []int
 		if code != 0 {
 			codes = []int{code}
@@ -361,9 +393,6 @@ func (g *Gateway) leaveRoom(p *sides, r *room, key, status string, code int) {
 			g.roomPresenceTo(p, occupantPresence(r, v, v.real, true, append(codes, translate.StatusSelf)...))
 		}
 	})
-	if err != nil {
-		g.log.Debug("leave not announced", "err", err)
-	}
 	g.dropIfEmptyLocked(r)
 	r.mu.Unlock()
 	g.notifyConference(p, r)
@@ -413,6 +442,10 @@ func (g *Gateway) roomMessage(_ context.Context, m translate.XMPPMessage) error 
 	if m.Type != translate.TypeGroupchat {
 		r.mu.Unlock()
 		return refuse(400, translate.CondBadRequest, "messages to a room are groupchat (XEP-0045 §7.4)")
+	}
+	if utf8.RuneCountInString(m.Subject) > maxSubjectLen || len(m.HTML) > maxRoomBody {
+		r.mu.Unlock()
+		return refuse(413, translate.CondNotAcceptable, "subject or formatted body too long for the room")
 	}
 	if m.Body == "" && m.Subject != "" || m.SubjectSet && m.Body == "" {
 		// §8.1: a subject change; every participant may change it here.
