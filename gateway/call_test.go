@@ -508,3 +508,60 @@ func TestCallTerminatedDuringTrickleWait(t *testing.T) {
 		t.Fatalf("an INVITE went out for a call already terminated: %s", s.invites[0].sdp)
 	}
 }
+
+// RFC 3261 §14.1: one INVITE transaction at a time in a dialog: two quick
+// content changes from XMPP become two re-INVITEs, the second after the
+// first, with growing CSeqs.
+func TestCallReinvitesInOrder(t *testing.T) {
+	g, x, s := newTestGateway(t, nil)
+	ctx := context.Background()
+	alice := jid.MustParse("alice@xmpp.test/laptop")
+	carol := jid.MustParse("carol@sip.test/sip")
+	offer := string(vector(t, "01-sip-phone-audio-offer.xep.xml"))
+	offer = offer[strings.Index(offer, "<jingle"):]
+	offer = offer[:strings.LastIndex(offer, "</jingle>")+len("</jingle>")]
+	si, err := jingle.Decode([]byte(offer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si.Action, si.SID, si.Initiator = jingle.ActionSessionInitiate, "order-1", alice.String()
+	body, _ := si.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	waitJingle(t, x, jingle.ActionSessionAccept)
+	s.mu.Lock()
+	s.inviteDelay = 100 * time.Millisecond
+	s.maxInFlight = 0
+	s.mu.Unlock()
+	name := si.Contents[0].Name
+	for i, senders := range []jingle.Senders{jingle.SendersInitiator, jingle.SendersBoth} {
+		mod := &jingle.Jingle{Action: jingle.ActionContentModify, SID: "order-1", Contents: []jingle.Content{{Creator: jingle.RoleInitiator, Name: name, Senders: senders}}}
+		body, _ := mod.Encode()
+		if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "m" + strconv.Itoa(i), Payload: body}); err != nil {
+			t.Fatalf("content-modify %d: %v", i, err)
+		}
+	}
+	var re []fakeInvite
+	deadline := time.Now().Add(5 * time.Second)
+	for len(re) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		s.mu.Lock()
+		re = re[:0]
+		for _, inv := range s.invites {
+			if inv.d.RemoteTag != "" {
+				re = append(re, inv)
+			}
+		}
+		s.mu.Unlock()
+	}
+	if len(re) != 2 {
+		t.Fatalf("%d re-INVITEs, want 2", len(re))
+	}
+	s.mu.Lock()
+	concurrent := s.maxInFlight
+	s.mu.Unlock()
+	if concurrent != 1 || re[1].d.LocalCSeq <= re[0].d.LocalCSeq {
+		t.Fatalf("re-INVITEs overlapped (%d at once) or CSeq %d then %d", concurrent, re[0].d.LocalCSeq, re[1].d.LocalCSeq)
+	}
+}

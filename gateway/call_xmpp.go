@@ -100,16 +100,27 @@ func (g *Gateway) XMPPJingle(_ context.Context, iq translate.JingleIQ) error {
 
 // hangUpSIP sends the BYE of an answered call, in the background.
 func (g *Gateway) hangUpSIP(cs CallSender, c *call) {
-	c.mu.Lock()
-	d := c.dialog
-	c.mu.Unlock()
-	go func() {
+	// After any re-INVITE of the call, with the dialog as it then is.
+	if err := g.queue.submitForce(callKey(c), func() {
+		c.mu.Lock()
+		d := c.dialog
+		c.mu.Unlock()
 		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
 		if _, err := cs.Bye(ctx, d); err != nil {
 			g.log.Debug("BYE of a call failed", "err", err)
 		}
-	}()
+	}); err != nil {
+		g.log.Debug("BYE of a call not queued", "err", err)
+	}
+}
+
+// callKey orders the in-dialog requests of a call.
+func callKey(c *call) string { return "call\x00" + c.sid }
+
+// callJob runs fn in the call's order (bounded backlog).
+func (g *Gateway) callJob(c *call, fn func()) error {
+	return g.queue.submit(callKey(c), fn)
 }
 
 // callFromXMPP starts a call from an XMPP user to a SIP user: the
@@ -321,17 +332,20 @@ func (g *Gateway) contentChange(js JingleSender, cs CallSender, c *call, j *jing
 		c.mu.Unlock()
 		return sessionIQError(err)
 	}
-	next := changedContents(c.contents, j)
-	sdp, err := c.mapping.JingleToSDP(jingle.Offer, next, c.groups)
-	d := c.dialog
 	c.mu.Unlock()
-	if err != nil {
-		if j.Action == jingle.ActionContentAdd {
-			go g.rejectContents(js, c, j, jingleReasonOf(err))
+	// In the call's order: one INVITE transaction at a time in the dialog
+	// (RFC 3261 §14.1), each offering the contents as they are then.
+	err := g.callJob(c, func() {
+		c.mu.Lock()
+		sdp, err := c.mapping.JingleToSDP(jingle.Offer, changedContents(c.contents, j), c.groups)
+		d := c.dialog
+		c.mu.Unlock()
+		if err != nil {
+			if j.Action == jingle.ActionContentAdd {
+				g.rejectContents(js, c, j, jingleReasonOf(err))
+			}
+			return
 		}
-		return nil
-	}
-	go func() {
 		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
 		nd, answer, err := cs.Invite(ctx, d, sdp.Body, "", nil)
@@ -343,7 +357,7 @@ func (g *Gateway) contentChange(js JingleSender, cs CallSender, c *call, j *jing
 			media, err = c.mapping.SDPToJingle(jingle.Answer, answer)
 		}
 		if err == nil {
-			c.contents = next
+			c.contents = changedContents(c.contents, j)
 		}
 		c.mu.Unlock()
 		if j.Action != jingle.ActionContentAdd {
@@ -366,7 +380,10 @@ func (g *Gateway) contentChange(js JingleSender, cs CallSender, c *call, j *jing
 		if serr != nil {
 			g.log.Debug("content-accept not sent", "err", serr)
 		}
-	}()
+	})
+	if err != nil {
+		return &translate.JingleError{Condition: translate.CondResourceConstraint, Type: "wait", Text: "too many changes waiting for this call"}
+	}
 	return nil
 }
 
@@ -433,15 +450,17 @@ func changedContents(cur []jingle.Content, j *jingle.Jingle) []jingle.Content {
 func (g *Gateway) reofferSIP(cs CallSender, c *call) {
 	c.mu.Lock()
 	sdp, err := c.mapping.JingleToSDP(jingle.Offer, c.contents, c.groups)
-	d := c.dialog
 	c.mu.Unlock()
 	if err != nil {
 		g.log.Info("ICE restart not offered to SIP", "err", err)
 		return
 	}
-	go func() {
+	_ = g.callJob(c, func() {
 		ctx, cancel := context.WithTimeout(g.ctx, sipSendTimeout)
 		defer cancel()
+		c.mu.Lock()
+		d := c.dialog // as it is after the re-INVITEs before this one
+		c.mu.Unlock()
 		nd, answer, err := cs.Invite(ctx, d, sdp.Body, "", nil)
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -452,5 +471,5 @@ func (g *Gateway) reofferSIP(cs CallSender, c *call) {
 		if err != nil {
 			g.log.Info("re-INVITE for an ICE restart failed", "err", err)
 		}
-	}()
+	})
 }

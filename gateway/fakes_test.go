@@ -90,6 +90,10 @@ type fakeSIP struct {
 	// inviteAnswer and inviteErr decide how Invite ends.
 	inviteAnswer []byte
 	inviteErr    error
+	// inviteDelay holds each INVITE this long; inFlight and maxInFlight
+	// count the INVITEs running at once.
+	inviteDelay           time.Duration
+	inFlight, maxInFlight int
 	changed      chan struct{}
 }
 
@@ -102,10 +106,19 @@ type fakeInvite struct {
 // Invite records the INVITE, rings, and answers with inviteAnswer (or
 // fails with inviteErr).
 func (f *fakeSIP) Invite(_ context.Context, d translate.SIPDialog, sdp []byte, _ string, progress func(int)) (translate.SIPDialog, []byte, error) {
+	d.LocalCSeq++ // as the SIP side numbers the INVITE
 	f.mu.Lock()
 	f.invites = append(f.invites, fakeInvite{d, sdp})
-	answer, err := f.inviteAnswer, f.inviteErr
+	answer, err, delay := f.inviteAnswer, f.inviteErr, f.inviteDelay
+	f.inFlight++
+	f.maxInFlight = max(f.maxInFlight, f.inFlight)
 	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inFlight--
+		f.mu.Unlock()
+	}()
+	time.Sleep(delay)
 	f.changed <- struct{}{}
 	if progress != nil {
 		progress(180)
