@@ -65,6 +65,8 @@ type call struct {
 	// terminated: the XMPP party ended the session before the call was
 	// answered; the SIP side must not be answered or dialled after it.
 	terminated bool
+	// rang: a ringing event was posted already.
+	rang bool
 	// cancel ends the INVITE transaction of an XMPP-initiated call.
 	cancel context.CancelFunc
 }
@@ -160,7 +162,18 @@ func sessionID() uint64 {
 }
 
 // post hands an event to the call's setup, if it still waits for one.
+// Ringing counts once per call, so that devices ringing many times cannot
+// crowd out the answer in the buffer.
 func (c *call) post(ev callEvent) {
+	if ev.ringing {
+		c.mu.Lock()
+		rang := c.rang
+		c.rang = true
+		c.mu.Unlock()
+		if rang {
+			return
+		}
+	}
 	select {
 	case c.events <- ev:
 	default:
