@@ -14,24 +14,32 @@ type roomSettings struct {
 }
 
 // persistRoomLocked writes a persistent room to the store, or removes a
-// room that stopped being persistent; r.mu held (the write is quick and
-// keeps the stored order of changes the real one).
+// room that stopped being persistent; r.mu held. The record is taken
+// now and written from the room's queue, in the order of the changes,
+// without holding the room's lock during the write.
 func (g *Gateway) persistRoomLocked(r *room) {
 	if g.o.RoomStore == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var err error
-	if r.persistent {
+	rec := store.Room{Name: r.name, Subject: r.subject, Updated: time.Now()}
+	persistent := r.persistent
+	if persistent {
 		settings, _ := json.Marshal(roomSettings{Created: r.created})
-		err = g.o.RoomStore.PutRoom(ctx, store.Room{Name: r.name, Subject: r.subject, Settings: string(settings), Updated: time.Now()})
-	} else {
-		err = g.o.RoomStore.DeleteRoom(ctx, r.name)
+		rec.Settings = string(settings)
 	}
-	if err != nil {
-		g.log.Warn("room not stored", "room", r.name, "err", err)
-	}
+	g.roomJobForce(r, func() {
+		ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
+		defer cancel()
+		var err error
+		if persistent {
+			err = g.o.RoomStore.PutRoom(ctx, rec)
+		} else {
+			err = g.o.RoomStore.DeleteRoom(ctx, rec.Name)
+		}
+		if err != nil {
+			g.log.Warn("room not stored", "room", rec.Name, "err", err)
+		}
+	})
 }
 
 // resumeRooms creates the configured persistent rooms and the stored

@@ -495,6 +495,10 @@ func TestRoomPersistence(t *testing.T) {
 	if g.rooms.get("tmp") != nil {
 		t.Fatal("an empty temporary room was kept")
 	}
+	// The store writes go through the room's queue: wait for it.
+	for deadline := time.Now().Add(5 * time.Second); !g.Idle() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	g2, x2, _ := newRoomGateway(t, st, "configured")
 	if err := g2.Resume(ctx); err != nil {
 		t.Fatal(err)
