@@ -94,7 +94,7 @@ type fakeSIP struct {
 	// count the INVITEs running at once.
 	inviteDelay           time.Duration
 	inFlight, maxInFlight int
-	changed      chan struct{}
+	changed               chan struct{}
 }
 
 // fakeInvite is an INVITE the core sent and how it was answered.
