@@ -173,6 +173,25 @@ func (s *S2S) Send(ctx context.Context, st *Element) error {
 	if err != nil {
 		return err
 	}
+	return s.dispatch(ctx, st, local, remote)
+}
+
+// sendAddressed is Send for a stanza built from typed JIDs (already
+// valid): the domains come from them instead of parsing the stanza's
+// attributes again.
+func (s *S2S) sendAddressed(ctx context.Context, st *Element, from, to jid.JID) error {
+	if from.Domainpart() == "" || to.Domainpart() == "" {
+		return s.Send(ctx, st) // the parse gives the right error
+	}
+	if !s.rt.serves(from.Domainpart()) {
+		return &StanzaError{Condition: ErrNotAllowed, Text: "from is not a served domain"}
+	}
+	return s.dispatch(ctx, st, strings.ToLower(from.Domainpart()), strings.ToLower(to.Domainpart()))
+}
+
+// dispatch routes st from local to remote: locally for a served domain,
+// else on the outbound link.
+func (s *S2S) dispatch(ctx context.Context, st *Element, local, remote string) error {
 	if s.rt.serves(remote) {
 		s.rt.route(ctx, st)
 		return nil

@@ -17,12 +17,14 @@ func sendMessage(ctx context.Context, send func(context.Context, *Element) error
 
 // SendMessage sends a message stanza built from m.
 func (s *S2S) SendMessage(ctx context.Context, m translate.XMPPMessage) error {
-	return sendMessage(ctx, s.Send, m)
+	return sendMessage(ctx, func(ctx context.Context, el *Element) error {
+		return s.sendAddressed(ctx, el, m.From, m.To)
+	}, m)
 }
 
 // SendPresence sends a presence stanza built from p.
 func (s *S2S) SendPresence(ctx context.Context, p translate.XMPPPresence) error {
-	return s.Send(ctx, EncodePresence(p))
+	return s.sendAddressed(ctx, EncodePresence(p), p.From, p.To)
 }
 
 // SendMessage sends a message stanza built from m.
