@@ -229,8 +229,12 @@ func canonicalHost(h string) (string, bool) {
 		}
 		return strings.ToLower(h), true
 	}
-	if a, err := netip.ParseAddr(h); err == nil {
-		return h, a.Is4()
+	// Only digits and dots can be an IPv4address; parsing anything else
+	// as an address would fail, and its error costs an allocation.
+	if strings.Trim(h, "0123456789.") == "" {
+		if a, err := netip.ParseAddr(h); err == nil {
+			return h, a.Is4()
+		}
 	}
 	h = strings.TrimSuffix(h, ".")
 	if h == "" || len(h) > 253 {
