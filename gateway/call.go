@@ -206,11 +206,11 @@ func (g *Gateway) terminate(js JingleSender, c *call, cond jingle.Condition, tex
 	if err != nil {
 		return // already over
 	}
-	go func() {
+	g.goBG(func() {
 		if err := g.sendJingle(js, c, j); err != nil {
 			g.log.Debug("session-terminate not acknowledged", "err", err)
 		}
-	}()
+	})
 }
 
 // endCall removes a call and records its outcome.

@@ -224,11 +224,11 @@ func (g *Gateway) reinvite(ctx context.Context, inv translate.SIPInvite) ([]byte
 		_, err := c.session.Send(ti)
 		c.mu.Unlock()
 		if err == nil {
-			go func() {
+			g.goBG(func() {
 				if err := g.sendJingle(js, c, ti); err != nil {
 					g.log.Debug("transport-info not acknowledged", "err", err)
 				}
-			}()
+			})
 		}
 		return g.answerCurrent(c, nil)
 	}
@@ -275,11 +275,11 @@ func (g *Gateway) modifyContents(js JingleSender, c *call, mod []jingle.Content)
 	if err != nil {
 		return g.answerCurrent(c, refuse(491, translate.CondUnexpectedRequest, err.Error()))
 	}
-	go func() {
+	g.goBG(func() {
 		if err := g.sendJingle(js, c, j); err != nil {
 			g.log.Debug("content-modify not acknowledged", "err", err)
 		}
-	}()
+	})
 	return g.answerCurrent(c, nil)
 }
 
@@ -368,11 +368,11 @@ func (g *Gateway) removeContents(js JingleSender, c *call, removed []jingle.Cont
 	_, err := c.session.Send(j)
 	c.mu.Unlock()
 	if err == nil && len(gone) > 0 {
-		go func() {
+		g.goBG(func() {
 			if err := g.sendJingle(js, c, j); err != nil {
 				g.log.Debug("content-remove not acknowledged", "err", err)
 			}
-		}()
+		})
 	}
 	return g.answerCurrent(c, nil)
 }

@@ -144,7 +144,7 @@ func (g *Gateway) callFromXMPP(js JingleSender, cs CallSender, iq translate.Jing
 	if !g.calls.add(c, iq.From) {
 		return &translate.JingleError{Condition: translate.CondConflict, Type: "cancel", Text: "session id in use"}
 	}
-	go g.dialSIP(js, cs, c, iq)
+	g.goBG(func() { g.dialSIP(js, cs, c, iq) })
 	return nil
 }
 
@@ -196,9 +196,9 @@ func (g *Gateway) dialSIP(js JingleSender, cs CallSender, c *call, iq translate.
 	var ringing atomic.Bool
 	d, answer, err := cs.Invite(ctx, d, sdp.Body, "", func(status int) {
 		if status == 180 && ringing.CompareAndSwap(false, true) {
-			go func() {
+			g.goBG(func() {
 				_ = g.sendJingle(js, c, &jingle.Jingle{Action: jingle.ActionSessionInfo, SID: c.sid, Info: &jingle.Info{Kind: jingle.InfoRinging}})
-			}()
+			})
 		}
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,7 +84,12 @@ type Gateway struct {
 	// retransmits for 32 seconds).
 	ctx    context.Context
 	cancel context.CancelFunc
-	cseq   atomic.Uint32 // CSeq of MESSAGEs sent
+	// bg counts the background work started with goBG, which Close waits
+	// for; bgClosed refuses new work once Close began.
+	bgMu     sync.Mutex
+	bg       sync.WaitGroup
+	bgClosed bool
+	cseq     atomic.Uint32 // CSeq of MESSAGEs sent
 }
 
 // New returns a core; Attach the two sides before traffic flows.
@@ -165,8 +171,28 @@ func (g *Gateway) Idle() bool { return g.queue.active() == 0 }
 // Close ends the work still queued (call it after draining: what is
 // queued then is stuck on a peer that does not answer) and waits for it.
 func (g *Gateway) Close() {
+	g.bgMu.Lock()
+	g.bgClosed = true
+	g.bgMu.Unlock()
 	g.cancel()
 	g.queue.close()
+	g.bg.Wait()
+}
+
+// goBG runs fn in the background (a call's set-up, an invitation, a
+// hang-up), tracked so that Close waits for it; fn must end soon after
+// g.ctx does. After Close began it does not run.
+func (g *Gateway) goBG(fn func()) {
+	g.bgMu.Lock()
+	defer g.bgMu.Unlock()
+	if g.bgClosed {
+		return
+	}
+	g.bg.Add(1)
+	go func() {
+		defer g.bg.Done()
+		fn()
+	}()
 }
 
 // serves reports whether domain is one the gateway represents.

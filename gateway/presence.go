@@ -822,15 +822,19 @@ func (g *Gateway) Resume(ctx context.Context) error {
 	g.pres.mu.Unlock()
 	g.log.Info("subscriptions resumed", "count", len(recs), "probes", len(probes))
 	if len(probes) > 0 {
-		go func() {
+		g.goBG(func() {
 			// At most 100 probes a second: a restart is no storm.
 			tick := time.NewTicker(10 * time.Millisecond)
 			defer tick.Stop()
 			for _, pr := range probes {
-				<-tick.C
+				select {
+				case <-tick.C:
+				case <-g.ctx.Done():
+					return
+				}
 				g.sendPresence(ports, pr)
 			}
-		}()
+		})
 	}
 	return nil
 }

@@ -59,7 +59,7 @@ func (g *Gateway) invite(p *sides, r *room, inviter jid.JID, inviterURI string, 
 		g.log.Info("invitee has no SIP address", "err", err)
 		return
 	}
-	go func() {
+	g.goBG(func() {
 		ctx, cancel := context.WithTimeout(g.ctx, roomInviteTimeout)
 		defer cancel()
 		subject := "Invitation to " + r.jid.String()
@@ -74,7 +74,7 @@ func (g *Gateway) invite(p *sides, r *room, inviter jid.JID, inviterURI string, 
 		if err := g.joinSIP(p, r.name, id, invitee.Bare(), invitee.Localpart(), true); err != nil {
 			p.sip.ChatEnd(id)
 		}
-	}()
+	})
 }
 
 func inviteSide(g *Gateway, invitee jid.JID) string {
