@@ -75,6 +75,7 @@ type Gateway struct {
 	dedup             *dedup
 	receipts          *dedup // receipts sent, by recipient and message id
 	known             *dedup // XMPP recipients that took a message without error
+	leftSessions      *dedup // SIP sessions that ended before their room join was recorded
 	pres              *presence
 	chats             *chatTable
 	rooms             *roomTable
@@ -123,20 +124,21 @@ func New(o Options) (*Gateway, error) {
 		o.Domains[i] = strings.ToLower(d)
 	}
 	g := &Gateway{
-		o:        o,
-		sipSide:  translate.AddressOptions{ComponentDomain: o.ComponentDomain},
-		xmppSide: translate.AddressOptions{LocalDomains: o.Domains},
-		m:        newMetrics(o.Registerer),
-		log:      o.Logger,
-		queue:    newOrdered(o.QueueLimit),
-		wait:     newWaiters(),
-		dedup:    newDedup(32*time.Second, 1<<18),
-		receipts: newDedup(10*time.Minute, 1<<16),
-		known:    newDedup(5*time.Minute, 1<<16),
-		pres:     newPresence(),
-		chats:    newChatTable(),
-		rooms:    newRoomTable(),
-		calls:    newCallTable(),
+		o:            o,
+		sipSide:      translate.AddressOptions{ComponentDomain: o.ComponentDomain},
+		xmppSide:     translate.AddressOptions{LocalDomains: o.Domains},
+		m:            newMetrics(o.Registerer),
+		log:          o.Logger,
+		queue:        newOrdered(o.QueueLimit),
+		wait:         newWaiters(),
+		dedup:        newDedup(32*time.Second, 1<<18),
+		receipts:     newDedup(10*time.Minute, 1<<16),
+		known:        newDedup(5*time.Minute, 1<<16),
+		leftSessions: newDedup(time.Minute, 1<<14),
+		pres:         newPresence(),
+		chats:        newChatTable(),
+		rooms:        newRoomTable(),
+		calls:        newCallTable(),
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:

@@ -97,6 +97,11 @@ func (g *Gateway) joinSIP(ports *sides, local, session string, user jid.JID, wan
 		g.m.roomJoinFailures.WithLabelValues("full").Inc()
 		return refuse(486, translate.CondServiceUnavailable, "the room is full")
 	}
+	if g.leftSessions.has(session, time.Now()) {
+		g.dropIfEmptyLocked(r)
+		r.mu.Unlock()
+		return refuse(481, translate.CondItemNotFound, "the session ended before it joined")
+	}
 	key := sipOccupantKey(session)
 	if r.occupants[key] != nil {
 		r.mu.Unlock()
@@ -329,6 +334,10 @@ func (g *Gateway) privateFromSIP(p *sides, r *room, sender occupant, toURI, para
 func (g *Gateway) SIPRoomLeave(_ context.Context, session string) {
 	r := g.rooms.sessionRoom(session)
 	if r == nil {
+		// A session that ends before its join is recorded (an invitee
+		// hanging up as the room's INVITE is answered) must not join
+		// afterwards as a ghost.
+		g.leftSessions.first(session, time.Now())
 		return
 	}
 	g.rooms.unsession(session)

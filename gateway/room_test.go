@@ -693,3 +693,18 @@ func TestRoomInvitationLimits(t *testing.T) {
 		t.Fatalf("refused invitations still dialled: %+v", s.chatStarts)
 	}
 }
+
+// A SIP invitee whose session ends before its join is recorded does not
+// join afterwards as a ghost.
+func TestRoomNoGhostAfterEarlyLeave(t *testing.T) {
+	g, _, _ := newRoomGateway(t, nil)
+	ctx := context.Background()
+	g.SIPRoomLeave(ctx, "early")
+	err := g.SIPRoomJoin(ctx, translate.SIPRoomJoin{ID: "early", From: "sip:carol@sip.test", Room: "sip:lobby@" + confDomain})
+	if errStatus(err) != 481 {
+		t.Fatalf("join of an ended session: %v", err)
+	}
+	if g.rooms.get("lobby") != nil {
+		t.Fatal("the refused join left a room behind")
+	}
+}
