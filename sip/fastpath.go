@@ -133,15 +133,17 @@ func (e *Endpoint) serveFast(j fastJob, shed bool) {
 	if wait > fastMaxQueueDelay {
 		shed = true
 	}
-	msg, err := e.parser.ParseSIP(j.data)
-	if err != nil {
-		// As sipgo: an unparsable datagram has no transaction to answer.
-		e.log.Debug("dropping unparsable request", "error", err)
-		return
-	}
-	req, ok := msg.(*sipgosip.Request)
+	req, ok := parseFastMessage(j.data, e.parser.MaxMessageLength)
 	if !ok {
-		return
+		msg, err := e.parser.ParseSIP(j.data)
+		if err != nil {
+			// As sipgo: an unparsable datagram has no transaction to answer.
+			e.log.Debug("dropping unparsable request", "error", err)
+			return
+		}
+		if req, ok = msg.(*sipgosip.Request); !ok {
+			return
+		}
 	}
 	req.SetTransport("UDP")
 	req.SetSource(j.src.String())
