@@ -67,6 +67,10 @@ type call struct {
 	terminated bool
 	// rang: a ringing event was posted already.
 	rang bool
+	// late: candidates trickled in after the SIP party got its SDP;
+	// reoffer sends them in a re-INVITE once the trickle pauses.
+	late    bool
+	reoffer *time.Timer
 	// cancel ends the INVITE transaction of an XMPP-initiated call.
 	cancel context.CancelFunc
 }

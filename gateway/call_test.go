@@ -565,3 +565,54 @@ func TestCallReinvitesInOrder(t *testing.T) {
 		t.Fatalf("re-INVITEs overlapped (%d at once) or CSeq %d then %d", concurrent, re[0].d.LocalCSeq, re[1].d.LocalCSeq)
 	}
 }
+
+// XEP-0176 trickle after the SIP party got its SDP: the late candidates go
+// in one re-INVITE once the trickle pauses, not one per candidate.
+func TestCallLateCandidates(t *testing.T) {
+	g, x, s := newTestGateway(t, nil)
+	ctx := context.Background()
+	alice := jid.MustParse("alice@xmpp.test/laptop")
+	carol := jid.MustParse("carol@sip.test/sip")
+	media, err := jingle.NewMapping(jingle.RoleInitiator, 1).SDPToJingle(jingle.Offer, vector(t, "own-12-blink-ice-sdes-avp.sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si := media.Jingle(jingle.ActionSessionInitiate, "late-1")
+	si.Initiator = alice.String()
+	body, _ := si.Encode()
+	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
+		t.Fatal(err)
+	}
+	waitJingle(t, x, jingle.ActionSessionAccept)
+	ct := si.Contents[0]
+	for i, ip := range []string{"192.0.2.71", "192.0.2.72"} {
+		cand := jingle.Content{Creator: ct.Creator, Name: ct.Name, ICEUDP: &jingle.ICEUDPTransport{Ufrag: ct.ICEUDP.Ufrag, Pwd: ct.ICEUDP.Pwd,
+			Candidates: []jingle.ICECandidate{{Component: 1, Foundation: "7", ID: "late" + strconv.Itoa(i), IP: ip, Port: 41000, Priority: 2130706431, Protocol: "udp", Type: "host"}}}}
+		ti := &jingle.Jingle{Action: jingle.ActionTransportInfo, SID: "late-1", Contents: []jingle.Content{cand}}
+		body, err := ti.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "t" + strconv.Itoa(i), Payload: body}); err != nil {
+			t.Fatalf("transport-info: %v", err)
+		}
+	}
+	re := waitIn(t, "no re-INVITE with the late candidates", &s.mu, &s.invites, s.changed, func(i fakeInvite) bool { return i.d.RemoteTag != "" })
+	for _, ip := range []string{"192.0.2.71 41000", "192.0.2.72 41000"} {
+		if !strings.Contains(string(re.sdp), ip) {
+			t.Errorf("re-INVITE lacks candidate %s:\n%s", ip, re.sdp)
+		}
+	}
+	time.Sleep(trickleQuiet + 300*time.Millisecond)
+	s.mu.Lock()
+	n := 0
+	for _, inv := range s.invites {
+		if inv.d.RemoteTag != "" {
+			n++
+		}
+	}
+	s.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d re-INVITEs for two trickled candidates, want 1", n)
+	}
+}

@@ -53,14 +53,23 @@ func (g *Gateway) XMPPJingle(_ context.Context, iq translate.JingleIQ) error {
 		restarted, err = jingle.ApplyTransportInfo(c.contents, j)
 	}
 	dir, answered := c.dir, c.answered
+	if err == nil && j.Action == jingle.ActionTransportInfo && len(restarted) == 0 && (answered || c.cancel != nil) {
+		// Candidates the SIP party's SDP lacks (its INVITE or 200 went
+		// out already): sent in a re-INVITE once the trickle pauses.
+		c.late = true
+	}
+	late := c.late && answered
 	c.mu.Unlock()
 	if err != nil {
 		return sessionIQError(err)
 	}
-	if len(restarted) > 0 && answered {
+	switch {
+	case len(restarted) > 0 && answered:
 		// XEP-0176 §5.9: an ICE restart of an established session is a new
 		// offer to the SIP party (RFC 8445 §9 via re-INVITE).
 		g.reofferSIP(cs, c)
+	case late:
+		g.reofferLater(cs, c)
 	}
 	switch j.Action {
 	case jingle.ActionSessionAccept:
@@ -246,6 +255,12 @@ func (g *Gateway) dialSIP(js JingleSender, cs CallSender, c *call, iq translate.
 	// Answered before the session-accept leaves: the XMPP party may hang
 	// up as soon as it has it, and that must be a BYE, not a CANCEL.
 	g.answeredCall(c)
+	c.mu.Lock()
+	trickled := c.late
+	c.mu.Unlock()
+	if trickled {
+		g.reofferLater(cs, c) // candidates trickled in while it rang
+	}
 	if err := g.sendJingle(js, c, accept); err != nil {
 		g.hangUpSIP(cs, c)
 		g.endCall(c, outcomeFailed)
@@ -443,6 +458,29 @@ func changedContents(cur []jingle.Content, j *jingle.Jingle) []jingle.Content {
 		}
 	}
 	return next
+}
+
+// trickleQuiet is how long the trickle must pause before late candidates
+// go to the SIP party in one re-INVITE (one per candidate would flood it).
+const trickleQuiet = time.Second
+
+// reofferLater schedules reofferSIP for when the trickle pauses.
+func (g *Gateway) reofferLater(cs CallSender, c *call) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reoffer != nil {
+		c.reoffer.Reset(trickleQuiet)
+		return
+	}
+	c.reoffer = time.AfterFunc(trickleQuiet, func() {
+		c.mu.Lock()
+		c.late, c.reoffer = false, nil
+		ended := c.ended
+		c.mu.Unlock()
+		if !ended {
+			g.reofferSIP(cs, c)
+		}
+	})
 }
 
 // reofferSIP sends the SIP party a re-INVITE with the XMPP party's
