@@ -26,6 +26,22 @@ func vector(t testing.TB, name string) []byte {
 	return b
 }
 
+// phoneOffer is vector 01's Jingle (a desk phone's audio, RAW-UDP) as
+// alice's session-initiate sid.
+func phoneOffer(t *testing.T, sid string, initiator jid.JID) *jingle.Jingle {
+	t.Helper()
+	offer := string(vector(t, "01-sip-phone-audio-offer.xep.xml"))
+	// The vector is the whole IQ: its <jingle/> is the payload.
+	offer = offer[strings.Index(offer, "<jingle"):]
+	offer = offer[:strings.LastIndex(offer, "</jingle>")+len("</jingle>")]
+	si, err := jingle.Decode([]byte(offer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si.Action, si.SID, si.Initiator = jingle.ActionSessionInitiate, sid, initiator.String()
+	return si
+}
+
 func jingleMsg(t *testing.T, a jingle.MessageAction, id string) []byte {
 	t.Helper()
 	b, err := (&jingle.Message{Action: a, ID: id}).Encode()
@@ -179,15 +195,7 @@ func TestCallFromXMPP(t *testing.T) {
 	g, x, s := newTestGateway(t, nil)
 	ctx := context.Background()
 	alice := jid.MustParse("alice@xmpp.test/laptop")
-	offer := string(vector(t, "01-sip-phone-audio-offer.xep.xml"))
-	// The vector is the whole IQ: its <jingle/> is the payload.
-	offer = offer[strings.Index(offer, "<jingle"):]
-	offer = offer[:strings.LastIndex(offer, "</jingle>")+len("</jingle>")]
-	si, err := jingle.Decode([]byte(offer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	si.Action, si.SID, si.Initiator = jingle.ActionSessionInitiate, "sid-1", alice.String()
+	si := phoneOffer(t, "sid-1", alice)
 	body, _ := si.Encode()
 	carol := jid.MustParse("carol@sip.test/sip")
 	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
@@ -215,7 +223,7 @@ func TestCallFromXMPP(t *testing.T) {
 		t.Fatalf("BYE in %q, want %q", bye.CallID, inv.d.CallID)
 	}
 	// Unknown session afterwards.
-	err = g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "t2", Payload: term})
+	err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "t2", Payload: term})
 	var je *translate.JingleError
 	if !errors.As(err, &je) || je.JingleCondition != translate.JingleUnknownSession {
 		t.Fatalf("terminate of an ended session: %v", err)
@@ -358,14 +366,7 @@ func TestCallContentAddFromXMPP(t *testing.T) {
 	ctx := context.Background()
 	alice := jid.MustParse("alice@xmpp.test/laptop")
 	carol := jid.MustParse("carol@sip.test/sip")
-	offer := string(vector(t, "01-sip-phone-audio-offer.xep.xml"))
-	offer = offer[strings.Index(offer, "<jingle"):]
-	offer = offer[:strings.LastIndex(offer, "</jingle>")+len("</jingle>")]
-	si, err := jingle.Decode([]byte(offer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	si.Action, si.SID, si.Initiator = jingle.ActionSessionInitiate, "add-1", alice.String()
+	si := phoneOffer(t, "add-1", alice)
 	body, _ := si.Encode()
 	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
 		t.Fatal(err)
@@ -378,7 +379,7 @@ func TestCallContentAddFromXMPP(t *testing.T) {
 	desc.PayloadTypes = []jingle.PayloadType{{ID: 98, Name: "VP8", ClockRate: 90000}}
 	video.Description = &desc
 	add := &jingle.Jingle{Action: jingle.ActionContentAdd, SID: "add-1", Contents: []jingle.Content{video}}
-	body, err = add.Encode()
+	body, err := add.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -517,14 +518,7 @@ func TestCallReinvitesInOrder(t *testing.T) {
 	ctx := context.Background()
 	alice := jid.MustParse("alice@xmpp.test/laptop")
 	carol := jid.MustParse("carol@sip.test/sip")
-	offer := string(vector(t, "01-sip-phone-audio-offer.xep.xml"))
-	offer = offer[strings.Index(offer, "<jingle"):]
-	offer = offer[:strings.LastIndex(offer, "</jingle>")+len("</jingle>")]
-	si, err := jingle.Decode([]byte(offer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	si.Action, si.SID, si.Initiator = jingle.ActionSessionInitiate, "order-1", alice.String()
+	si := phoneOffer(t, "order-1", alice)
 	body, _ := si.Encode()
 	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
 		t.Fatal(err)

@@ -48,6 +48,12 @@ import (
 // itself, RFC 3261 §16.2): after that the request has reached a UAS, which
 // may be ringing, and is not sent anywhere else.
 func (e *Endpoint) Invite(ctx context.Context, d translate.SIPDialog, sdp []byte, subject string, progress func(status int)) (translate.SIPDialog, []byte, error) {
+	return e.sendInvite(ctx, d, sdp, subject, progress, false)
+}
+
+// sendInvite is Invite; focus adds 'isfocus' to the Contact (a room's
+// INVITE, RFC 4579 §5.2).
+func (e *Endpoint) sendInvite(ctx context.Context, d translate.SIPDialog, sdp []byte, subject string, progress func(status int), focus bool) (translate.SIPDialog, []byte, error) {
 	if e.isClosed() {
 		return d, nil, ErrClosed
 	}
@@ -68,6 +74,9 @@ func (e *Endpoint) Invite(ctx context.Context, d translate.SIPDialog, sdp []byte
 	if err != nil {
 		e.m.outgoing.WithLabelValues("INVITE", classError).Inc()
 		return d, nil, err
+	}
+	if focus {
+		contact.Params.Add("isfocus", "")
 	}
 	req.AppendHeader(contact)
 	// RFC 3261 §13.2.1: Allow and Supported SHOULD be in an INVITE.

@@ -283,49 +283,5 @@ func (t focusTx) Connection() sipgosip.Connection {
 // 4579 §5.2: a focus adding a participant SHOULD send it, with the
 // conference URI, which is d.LocalURI's user at our address).
 func (e *Endpoint) focusInvite(ctx context.Context, d translate.SIPDialog, sdp []byte, subject string) (translate.SIPDialog, []byte, error) {
-	if e.isClosed() {
-		return d, nil, ErrClosed
-	}
-	req, err := newDialogRequest(sipgosip.INVITE, d)
-	if err != nil {
-		return d, nil, err
-	}
-	local, err := parseDialogURI(d.LocalURI)
-	if err != nil {
-		return d, nil, err
-	}
-	d.LocalCSeq++
-	hop := e.nextHop(req)
-	// RFC 3261 §8.1.1.8: a sips: Request-URI or top Route asks for a sips:
-	// Contact.
-	secure := req.Recipient.Scheme == "sips" || hop.Scheme == "sips"
-	contact, err := e.requestContact(ctx, hop, local.User, secure)
-	if err != nil {
-		e.m.outgoing.WithLabelValues("INVITE", classError).Inc()
-		return d, nil, err
-	}
-	contact.Params.Add("isfocus", "")
-	req.AppendHeader(contact)
-	// RFC 3261 §13.2.1: Allow and Supported SHOULD be in an INVITE.
-	req.AppendHeader(sipgosip.NewHeader("Allow", e.routes.Load().allow))
-	req.AppendHeader(sipgosip.NewHeader("Supported", strings.Join(e.supported(), ", ")))
-	if subject != "" {
-		req.AppendHeader(sipgosip.NewHeader("Subject", subject))
-	}
-	req.AppendHeader(sipgosip.NewHeader("Content-Type", sdpType))
-	req.SetBody(sdp)
-
-	res, nd, err := e.invite(ctx, req, d, nil)
-	class := classError
-	if res != nil {
-		class = classLabel(res.StatusCode)
-	}
-	e.m.outgoing.WithLabelValues("INVITE", class).Inc()
-	if err != nil {
-		return d, nil, err
-	}
-	if res.StatusCode >= 300 {
-		return d, nil, statusErrorOf(res)
-	}
-	return nd, res.Body(), nil
+	return e.sendInvite(ctx, d, sdp, subject, nil, true)
 }
