@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,7 @@ type Admin struct {
 	health *Health
 	logger *slog.Logger
 	srv    *http.Server
+	mux    *http.ServeMux
 
 	mu      sync.Mutex
 	started bool
@@ -60,6 +62,7 @@ func NewAdmin(listen string, reg *prometheus.Registry, h *Health, logger *slog.L
 	}))
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
+	a.mux = mux
 	a.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: adminReadHeaderTimeout,
@@ -70,6 +73,18 @@ func NewAdmin(listen string, reg *prometheus.Registry, h *Health, logger *slog.L
 		ErrorLog:          errLog,
 	}
 	return a
+}
+
+// EnableProfiling serves Go's runtime profiles (net/http/pprof) under
+// /debug/pprof/ on the admin listener, for an operator who needs to see
+// where sxgw spends its CPU or memory. Off unless [admin] pprof is set: a
+// profile costs CPU while it runs and shows internals. Call before Start.
+func (a *Admin) EnableProfiling() {
+	a.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	a.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	a.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	a.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	a.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
 // Start binds the listener and serves in a goroutine. It returns the bound

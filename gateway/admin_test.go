@@ -252,3 +252,33 @@ func TestReadBuildInfo(t *testing.T) {
 		t.Errorf("ReadBuildInfo = %+v", b)
 	}
 }
+
+// With profiling enabled the admin listener serves net/http/pprof; the
+// other endpoints stay as they were.
+func TestAdminProfiling(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	a := NewAdmin("127.0.0.1:0", NewRegistry("x"), &Health{}, nil)
+	a.EnableProfiling()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	addr, err := a.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopAdmin(t, a)
+	base := "http://" + addr.String()
+	c := adminClient(t)
+	if r := do(t, c, "GET", base+"/debug/pprof/"); r.status != 200 || !strings.Contains(r.body, "goroutine") {
+		t.Errorf("/debug/pprof/ = %d %.80q", r.status, r.body)
+	}
+	if r := do(t, c, "GET", base+"/debug/pprof/goroutine?debug=1"); r.status != 200 || !strings.Contains(r.body, "goroutine profile:") {
+		t.Errorf("goroutine profile = %d %.80q", r.status, r.body)
+	}
+	if r := do(t, c, "POST", base+"/debug/pprof/symbol"); r.status != 405 {
+		t.Errorf("POST symbol = %d, want 405", r.status)
+	}
+	if r := do(t, c, "GET", base+"/healthz"); r.status != 200 {
+		t.Errorf("healthz = %d", r.status)
+	}
+	c.Transport.(*http.Transport).CloseIdleConnections()
+}

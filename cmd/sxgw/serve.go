@@ -103,6 +103,9 @@ func (a *app) start(ctx context.Context) error {
 	}
 
 	a.admin = gateway.NewAdmin(a.cfg.Admin.Listen, a.reg, a.health, a.log)
+	if a.cfg.Admin.Pprof {
+		a.admin.EnableProfiling()
+	}
 	if _, err := a.admin.Start(ctx); err != nil {
 		return err
 	}

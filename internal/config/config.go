@@ -179,6 +179,7 @@ type MSRP struct {
 // Admin is the [admin] table.
 type Admin struct {
 	Listen string `toml:"listen"` // /metrics, /healthz, /readyz; host:port
+	Pprof  bool   `toml:"pprof"`  // also /debug/pprof/ (Go runtime profiles); default off
 }
 
 // Log is the [log] table.
