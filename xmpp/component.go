@@ -203,15 +203,22 @@ func (c *Component) serve(x *xconn) error {
 		defer c.wg.Done()
 		readErr <- c.readLoop(x)
 	}()
+	bt := newBatcher()
+	defer bt.stop()
 	for {
 		select {
 		case st := <-c.queue:
-			if err := x.send(st); err != nil {
+			batch := bt.gather(st, c.queue, c.ctx.Done())
+			err := x.send(batch...)
+			bt.wrote()
+			if err != nil {
 				x.abort()
 				<-readErr
 				return err
 			}
-			c.m.stanzas.WithLabelValues("out", stanzaKind(st)).Inc()
+			for _, st := range batch {
+				c.m.stanzas.WithLabelValues("out", stanzaKind(st)).Inc()
+			}
 		case err := <-readErr:
 			var se *StreamError
 			if errors.As(err, &se) && !se.Received {

@@ -17,6 +17,11 @@ import (
 // writeTimeout bounds one write so a stalled peer cannot block a sender.
 const writeTimeout = 30 * time.Second
 
+// writeBuffer is a stream's write buffer: a batch of stanzas (see
+// batcher) up to its size goes out as one TLS record (at most 16 KiB of
+// payload, RFC 8446 §5.1) and one system call.
+const writeBuffer = 16 << 10
+
 // closeWait is how long we wait, after sending our closing tag, for the
 // peer's before we close the connection (RFC 6120 §4.4 step 3: "a
 // reasonable amount of time").
@@ -46,7 +51,7 @@ type xconn struct {
 }
 
 func newXConn(nc net.Conn, ns string, maxStanza int) *xconn {
-	return &xconn{nc: nc, ns: ns, r: newStreamReader(nc, maxStanza), bw: bufio.NewWriterSize(nc, 4096)}
+	return &xconn{nc: nc, ns: ns, r: newStreamReader(nc, maxStanza), bw: bufio.NewWriterSize(nc, writeBuffer)}
 }
 
 // writeString writes raw stream text and flushes it.

@@ -214,22 +214,16 @@ func (l *outLink) serve(ctx context.Context, c *xconn, first *Element) *Element 
 	defer idle.Stop()
 	// Several pings may be out at once; the first failure is enough.
 	pingFailed := make(chan struct{}, 1)
-	batch := make([]*Element, 0, 64)
+	bt := newBatcher()
+	defer bt.stop()
 	pending := first
 	for {
 		if pending != nil {
-			batch = append(batch[:0], pending)
+			batch := bt.gather(pending, l.queue, ctx.Done())
 			pending = nil
-		fill:
-			for len(batch) < cap(batch) {
-				select {
-				case st := <-l.queue:
-					batch = append(batch, st)
-				default:
-					break fill
-				}
-			}
-			if err := c.send(batch...); err != nil {
+			err := c.send(batch...)
+			bt.wrote()
+			if err != nil {
 				l.s.log.Info("s2s outbound write failed", "remote", l.remote, "err", err)
 				c.abort()
 				<-readDone
