@@ -188,5 +188,5 @@ func (g *Gateway) forgetReceipt(st *chatState, id string) {
 // sent yet: a message may be acknowledged both by an IMDN and by a
 // REPORT, and a 200 of a MESSAGE.
 func (g *Gateway) receiptNew(xmppUser jid.JID, id string) bool {
-	return g.receipts.first(xmppUser.Bare().String()+"\x00"+id, time.Now())
+	return g.receipts.first(time.Now(), xmppUser.Bare().String(), id)
 }

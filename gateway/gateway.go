@@ -67,6 +67,9 @@ type Gateway struct {
 	// into the component domain); xmppSide maps addresses of XMPP users,
 	// which keep their domain and must not be one we serve (a loop).
 	sipSide, xmppSide translate.AddressOptions
+	// sipJIDs and xmppJIDs map SIP URIs to JIDs with sipSide and xmppSide,
+	// remembering the results.
+	sipJIDs, xmppJIDs *addrCache
 	m                 *metrics
 	log               *slog.Logger
 	sides             atomic.Pointer[sides]
@@ -140,6 +143,7 @@ func New(o Options) (*Gateway, error) {
 		rooms:        newRoomTable(),
 		calls:        newCallTable(),
 	}
+	g.sipJIDs, g.xmppJIDs = newAddrCache(g.sipSide), newAddrCache(g.xmppSide)
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	// Start where an earlier run cannot have reached (RFC 3261 §8.1.1.5:
 	// below 2**31).

@@ -40,7 +40,8 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 	}
 	// A request resent under a new transaction (failover, a forking
 	// proxy) is answered again, not delivered twice (RFC 3261 §8.2.2.2).
-	if !g.dedup.first(m.From+"\x00"+m.CallID+"\x00"+strconv.FormatUint(uint64(m.CSeq), 10), start) {
+	var cseq [20]byte
+	if !g.dedup.first(start, m.From, m.CallID, string(strconv.AppendUint(cseq[:0], uint64(m.CSeq), 10))) {
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDuplicate).Inc()
 		return nil
 	}
@@ -53,7 +54,7 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
 		return err
 	}
-	if x.ReceiptFor != "" && !g.receipts.first(x.To.Bare().String()+"\x00"+x.ReceiptFor, start) {
+	if x.ReceiptFor != "" && !g.receipts.first(start, x.To.Bare().String(), x.ReceiptFor) {
 		// Already acknowledged by the 200 of the MESSAGE (see XMPPMessage).
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDuplicate).Inc()
 		return nil
@@ -64,7 +65,7 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 	// A recipient that took a message without error recently is known to
 	// exist: answer at once. Otherwise wait the error window.
 	target := bareString(x.To)
-	if g.known.has(target, start) {
+	if g.known.has(start, target) {
 		if err := p.xmpp.SendMessage(ctx, x); err != nil {
 			g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
 			return translate.ErrorOf(err)
@@ -88,7 +89,7 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
 		return translate.FromStanzaError(se.Condition, se.Text, x.To.Resourcepart() != "", "")
 	case <-t.C:
-		g.known.first(target, time.Now())
+		g.known.first(time.Now(), target)
 	case <-ctx.Done():
 	}
 	g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
@@ -110,14 +111,14 @@ func bareString(j jid.JID) string {
 // (RFC 7247 §6.4): the sender must be of a served domain (we speak for it
 // on XMPP), the target must not (that would loop back into SIP).
 func (g *Gateway) sipAddresses(fromURI, targetURI string) (from, to jid.JID, err error) {
-	from, err = translate.SIPToJID(fromURI, g.sipSide)
+	from, err = g.sipJIDs.jid(fromURI)
 	if err != nil {
 		return from, to, err
 	}
 	if !g.serves(from.Domainpart()) {
 		return from, to, refuse(403, translate.CondForbidden, "sender's domain is not served by this gateway")
 	}
-	to, err = translate.SIPToJID(targetURI, g.xmppSide)
+	to, err = g.xmppJIDs.jid(targetURI)
 	if err != nil {
 		return from, to, err
 	}
@@ -257,7 +258,7 @@ func (g *Gateway) bounceToXMPP(p *sides, m translate.XMPPMessage, e *translate.E
 // §5: delivered to the UA; 202 only means accepted on its way) with an
 // XEP-0184 receipt; an IMDN for the same message later is not repeated.
 func (g *Gateway) receipt(p *sides, m translate.XMPPMessage) {
-	if !g.receipts.first(m.From.Bare().String()+"\x00"+m.ID, time.Now()) {
+	if !g.receipts.first(time.Now(), m.From.Bare().String(), m.ID) {
 		return
 	}
 	r := translate.XMPPMessage{From: m.To.Bare(), To: m.From, ID: newID(), ReceiptFor: m.ID, Thread: m.Thread}

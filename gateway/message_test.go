@@ -42,7 +42,7 @@ func TestSIPMessageToXMPP(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Alice took a message without error: she is known for a while.
-	if !g.known.has("alice@xmpp.test", time.Now()) {
+	if !g.known.has(time.Now(), "alice@xmpp.test") {
 		t.Fatal("recipient not remembered after a clean error window")
 	}
 	x.mu.Lock()
@@ -54,7 +54,7 @@ func TestSIPMessageToXMPP(t *testing.T) {
 	// An error from her makes the next sender wait again.
 	_ = g.XMPPMessage(ctx, translate.XMPPMessage{From: jid.MustParse("alice@xmpp.test"), To: jid.MustParse("carol@sip.test"), Type: translate.TypeError, ID: "late",
 		Err: &translate.StanzaError{Type: "cancel", Condition: "service-unavailable"}})
-	if g.known.has("alice@xmpp.test", time.Now()) {
+	if g.known.has(time.Now(), "alice@xmpp.test") {
 		t.Fatal("an error did not reset the recipient")
 	}
 	if v := testutil.ToFloat64(g.m.lateErrors); v != 1 {

@@ -64,23 +64,35 @@ func TestOrderedBound(t *testing.T) {
 func TestDedupWindow(t *testing.T) {
 	d := newDedup(10*time.Second, 3)
 	t0 := time.Unix(1000, 0)
-	if !d.first("a", t0) || d.first("a", t0.Add(time.Second)) {
+	if !d.first(t0, "a") || d.first(t0.Add(time.Second), "a") {
 		t.Fatal("a: new then duplicate")
 	}
-	d.first("b", t0.Add(2*time.Second))
-	d.first("c", t0.Add(3*time.Second))
+	d.first(t0.Add(2*time.Second), "b")
+	d.first(t0.Add(3*time.Second), "c")
 	// Full: the oldest (a) goes first, b and c stay.
-	if !d.first("d", t0.Add(4*time.Second)) {
+	if !d.first(t0.Add(4*time.Second), "d") {
 		t.Fatal("d not new")
 	}
-	if d.first("c", t0.Add(5*time.Second)) {
+	if d.first(t0.Add(5*time.Second), "c") {
 		t.Error("c forgotten before a")
 	}
-	if !d.first("a", t0.Add(6*time.Second)) {
+	if !d.first(t0.Add(6*time.Second), "a") {
 		t.Error("a, the oldest, should have been evicted")
 	}
 	// Expiry by time.
-	if !d.first("c", t0.Add(20*time.Second)) {
+	if !d.first(t0.Add(20*time.Second), "c") {
 		t.Error("c outlived its ttl")
+	}
+	// Keys are their parts, not their concatenation.
+	d2 := newDedup(time.Minute, 100)
+	if !d2.first(t0, "ab", "c") || !d2.first(t0, "a", "bc") || !d2.first(t0, "abc") {
+		t.Error("keys with the same concatenation taken for duplicates")
+	}
+	if d2.first(t0, "a", "bc") || !d2.has(t0, "ab", "c") || d2.has(t0, "ab") {
+		t.Error("key parts not remembered as given")
+	}
+	d2.forget("ab", "c")
+	if d2.has(t0, "ab", "c") || !d2.has(t0, "abc") {
+		t.Error("forget dropped the wrong key")
 	}
 }

@@ -97,7 +97,7 @@ func (g *Gateway) joinSIP(ports *sides, local, session string, user jid.JID, wan
 		g.m.roomJoinFailures.WithLabelValues("full").Inc()
 		return refuse(486, translate.CondServiceUnavailable, "the room is full")
 	}
-	if g.leftSessions.has(session, time.Now()) {
+	if g.leftSessions.has(time.Now(), session) {
 		g.dropIfEmptyLocked(r)
 		r.mu.Unlock()
 		return refuse(481, translate.CondItemNotFound, "the session ended before it joined")
@@ -337,7 +337,7 @@ func (g *Gateway) SIPRoomLeave(_ context.Context, session string) {
 		// A session that ends before its join is recorded (an invitee
 		// hanging up as the room's INVITE is answered) must not join
 		// afterwards as a ghost.
-		g.leftSessions.first(session, time.Now())
+		g.leftSessions.first(time.Now(), session)
 		return
 	}
 	g.rooms.unsession(session)
