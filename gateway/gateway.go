@@ -187,18 +187,19 @@ func (g *Gateway) Close() {
 
 // goBG runs fn in the background (a call's set-up, an invitation, a
 // hang-up), tracked so that Close waits for it; fn must end soon after
-// g.ctx does. After Close began it does not run.
-func (g *Gateway) goBG(fn func()) {
+// g.ctx does. After Close began it does not run, and goBG reports false.
+func (g *Gateway) goBG(fn func()) bool {
 	g.bgMu.Lock()
 	defer g.bgMu.Unlock()
 	if g.bgClosed {
-		return
+		return false
 	}
 	g.bg.Add(1)
 	go func() {
 		defer g.bg.Done()
 		fn()
 	}()
+	return true
 }
 
 // serves reports whether domain is one the gateway represents.

@@ -22,42 +22,58 @@ const sipSendTimeout = 32 * time.Second
 // error came back within ErrorWait, or with the error mapped to the SIP
 // status by RFC 7247 §7.3.
 func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error {
+	ch := make(chan error, 1)
+	g.StartSIPMessage(ctx, m, func(err error) { ch <- err })
+	return <-ch
+}
+
+// StartSIPMessage is SIPMessage answering through done, called exactly
+// once: at once when the outcome is known, or from a goroutine of its own
+// after the error window, so that the caller never waits.
+func (g *Gateway) StartSIPMessage(ctx context.Context, m translate.SIPMessage, done func(error)) {
 	start := time.Now()
 	p, err := g.ports()
 	if err != nil {
-		return err
+		done(err)
+		return
 	}
 	from, to, err := g.sipAddresses(m.From, m.RequestURI)
 	if err != nil {
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
-		return err
+		done(err)
+		return
 	}
 	if g.isRoomDomain(to.Domainpart()) {
 		// RFC 7701 rooms are MSRP sessions; SIP MESSAGE is not one of
 		// their ways in.
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
-		return refuse(403, translate.CondNotAllowed, "join the room with an MSRP session (RFC 7701)")
+		done(refuse(403, translate.CondNotAllowed, "join the room with an MSRP session (RFC 7701)"))
+		return
 	}
 	// A request resent under a new transaction (failover, a forking
 	// proxy) is answered again, not delivered twice (RFC 3261 §8.2.2.2).
 	var cseq [20]byte
 	if !g.dedup.first(start, m.From, m.CallID, string(strconv.AppendUint(cseq[:0], uint64(m.CSeq), 10))) {
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDuplicate).Inc()
-		return nil
+		done(nil)
+		return
 	}
 	x, err := translate.MessageToXMPP(m, from, to)
 	if translate.IsNothingToSend(err) {
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDropped).Inc()
-		return nil
+		done(nil)
+		return
 	}
 	if err != nil {
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultRejected).Inc()
-		return err
+		done(err)
+		return
 	}
 	if x.ReceiptFor != "" && !g.receipts.first(start, x.To.Bare().String(), x.ReceiptFor) {
 		// Already acknowledged by the 200 of the MESSAGE (see XMPPMessage).
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultDuplicate).Inc()
-		return nil
+		done(nil)
+		return
 	}
 	if x.ID == "" {
 		x.ID = newID()
@@ -68,32 +84,46 @@ func (g *Gateway) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 	if g.known.has(start, target) {
 		if err := p.xmpp.SendMessage(ctx, x); err != nil {
 			g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
-			return translate.ErrorOf(err)
+			done(translate.ErrorOf(err))
+			return
 		}
 		g.m.latency.WithLabelValues(dirSIPToXMPP).Observe(time.Since(start).Seconds())
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
-		return nil
+		done(nil)
+		return
 	}
 	sender := x.From.String()
 	ch := g.wait.expect(sender, x.ID)
-	defer g.wait.forget(sender, x.ID)
 	if err := p.xmpp.SendMessage(ctx, x); err != nil {
+		g.wait.forget(sender, x.ID)
 		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
-		return translate.ErrorOf(err)
+		done(translate.ErrorOf(err))
+		return
 	}
 	g.m.latency.WithLabelValues(dirSIPToXMPP).Observe(time.Since(start).Seconds())
-	t := time.NewTimer(g.o.ErrorWait)
-	defer t.Stop()
-	select {
-	case se := <-ch:
-		g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
-		return translate.FromStanzaError(se.Condition, se.Text, x.To.Resourcepart() != "", "")
-	case <-t.C:
-		g.known.first(time.Now(), target)
-	case <-ctx.Done():
+	wait := func() {
+		defer g.wait.forget(sender, x.ID)
+		t := time.NewTimer(g.o.ErrorWait)
+		defer t.Stop()
+		select {
+		case se := <-ch:
+			g.m.messages.WithLabelValues(dirSIPToXMPP, resultError).Inc()
+			done(translate.FromStanzaError(se.Condition, se.Text, x.To.Resourcepart() != "", ""))
+			return
+		case <-t.C:
+			g.known.first(time.Now(), target)
+		case <-ctx.Done():
+		case <-g.ctx.Done():
+		}
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
+		done(nil)
 	}
-	g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
-	return nil
+	if !g.goBG(wait) {
+		// Closing: no goroutine may start; the stanza is on its way.
+		g.wait.forget(sender, x.ID)
+		g.m.messages.WithLabelValues(dirSIPToXMPP, resultOK).Inc()
+		done(nil)
+	}
 }
 
 // bareString is j.Bare().String() in one allocation (RFC 7622 §3.1:

@@ -51,6 +51,11 @@ type Endpoint struct {
 	inflight  sync.WaitGroup // requests inside the pipeline
 	busy      atomic.Int64   // the same, countable
 
+	// coreCtx is the context of the core's work on requests answered
+	// after their handler returned (MessageStarter); Close cancels it.
+	coreCtx    context.Context
+	coreCancel context.CancelFunc
+
 	chats    atomic.Pointer[chats] // set by ServeChats
 	srcIPs   sync.Map              // netip.Addr -> string: our source address towards it
 	srcCount atomic.Int64
@@ -89,6 +94,7 @@ func New(o Options) (*Endpoint, error) {
 
 		tlsDialing: map[string]chan struct{}{},
 	}
+	e.coreCtx, e.coreCancel = context.WithCancel(context.Background())
 	e.fast = newFastPath(e)
 	if o.Registerer != nil {
 		for _, c := range []prometheus.Collector{e.fast.absorbs, e.fast.delay} {
@@ -225,7 +231,7 @@ func (e *Endpoint) bind(ctx context.Context, spec listenSpec) (boundListener, er
 		_ = uc.SetWriteBuffer(udpReadBuffer)
 		// MESSAGE requests are taken off the socket by the fast path;
 		// sipgo reads everything else through fc.
-		fc := &fastUDP{UDPConn: uc, e: e}
+		fc := newFastUDP(uc, e)
 		// Pool the socket now, as sipgo's serve loop will, so that requests
 		// sent right after Start already leave from it.
 		e.ua.TransportLayer().Pool("udp").Add(conn.LocalAddr().String(), &sipgosip.UDPConnection{
@@ -289,6 +295,7 @@ func (e *Endpoint) Close() error {
 	if err := e.ua.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, err)
 	}
+	e.coreCancel()
 	e.inflight.Wait()
 	e.serving.Wait()
 	e.fast.workers.stop()

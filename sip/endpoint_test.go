@@ -171,6 +171,20 @@ func TestOptionsWithSipgoClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ua.Close()
+	// UDP requests leave from a listener of the test's own, which it
+	// closes: a connection sipgo's client makes for itself is sometimes
+	// left reading after ua.Close (its reference count goes negative).
+	srv, err := sipgo.NewServer(ua)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.ServeUDP(lc) }()
+	defer func() { lc.Close(); <-served }()
 	client, err := sipgo.NewClient(ua)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,25 +27,43 @@ import (
 // from the request's bytes. Every other datagram goes on to sipgo as
 // before. The request pipeline (checks, handlers) is the same for both.
 
-// fastWorkerIdle is how long an idle fast-path worker waits for work.
-const fastWorkerIdle = 10 * time.Second
+// fastQueue bounds the MESSAGEs waiting for a fast-path worker: about
+// 100 ms of work at 40,000 requests a second, beyond fastMaxQueueDelay
+// (what waits longer is refused anyway).
+const fastQueue = 4096
 
-// fastMaxQueueDelay bounds how long a MESSAGE may wait between its read
-// off the socket and the start of its processing. Beyond it the endpoint
-// is overloaded (the work queued ahead of the request takes longer than
-// this to run): the request gets 503 with Retry-After at once (RFC 3261
+// fastWorkers is how many workers serve the fast path: one per CPU but
+// one. MESSAGE handling waits neither on the core (MessageStarter) nor on
+// the network (sends are queued), so a worker keeps a CPU busy. The CPU
+// left over is the socket reader's: the Go scheduler looks at the network
+// only when a CPU runs out of work, so with every CPU busy on workers the
+// reader would run only every 10 ms or so, the socket's buffer would
+// overflow, and overload would be dropped instead of refused with 503.
+func fastWorkers() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
+// fastMaxQueueDelay bounds how long a MESSAGE may wait between its
+// arrival in the socket's buffer (the kernel's timestamp, where there is
+// one) and the start of its processing. Beyond it the endpoint is
+// overloaded (the work queued ahead of the request takes longer than this
+// to run): the request gets 503 with Retry-After at once (RFC 3261
 // §21.5.4), which costs a fraction of serving it, so that the backlog
 // shrinks before the socket's buffer overflows and requests are lost
-// unanswered. Well under T1 (500 ms), so that shedding starts before UAs
-// retransmit into the backlog.
+// unanswered. A 4 MiB buffer holds about 60 ms of datagrams at 30,000
+// MESSAGEs a second: the bound sits well inside it, and far under T1
+// (500 ms), so that shedding starts before UAs retransmit into the
+// backlog.
 const fastMaxQueueDelay = 50 * time.Millisecond
+
+// fastClockJump is a queueing delay taken for a step of the wall clock
+// between a datagram's arrival stamp and its read rather than a real wait.
+const fastClockJump = 10 * time.Second
 
 // fastJob is one MESSAGE datagram taken from a UDP listener.
 type fastJob struct {
 	data []byte // a copy: the listener reuses its buffer
 	src  netip.AddrPort
 	conn *net.UDPConn
-	read time.Time // when it was read off the socket
+	read time.Time // when it arrived in the socket (or was read off it)
 }
 
 // fastPath is the endpoint's state for the UDP fast path.
@@ -54,6 +73,7 @@ type fastPath struct {
 	workers *workerPool[fastJob]
 	bufs    sync.Pool // *[]byte, response buffers
 	ok      *txReply  // the 200 OK every accepted MESSAGE shares
+	shed    *txReply  // the 503 every refused one shares
 	absorbs prometheus.Counter
 	delay   prometheus.Histogram // read to start of processing
 }
@@ -61,38 +81,57 @@ type fastPath struct {
 func newFastPath(e *Endpoint) *fastPath {
 	f := &fastPath{
 		keyer: newTxKeyer(),
-		txs:   newTxTable(txTableMax, time.Now()),
 		ok:    &txReply{code: 200, reason: "OK"},
+		shed: &txReply{code: 503, reason: "Service Unavailable",
+			headers: []headerLine{{"Retry-After", overloadRetryAfter}}},
 		absorbs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sxgw_sip_retransmissions_absorbed_total",
 			Help: "Retransmitted SIP requests absorbed by their server transaction (dropped while it works, or answered again with its final response), not processed again.",
 		}),
 		delay: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "sxgw_sip_queue_delay_seconds",
-			Help:    "Time SIP MESSAGEs over UDP waited between their read off the socket and the start of their processing; beyond 50 ms they are refused with 503.",
+			Help:    "Time SIP MESSAGEs over UDP waited between their arrival in the socket and the start of their processing; beyond 20 ms they are refused with 503.",
 			Buckets: []float64{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
 		}),
 	}
+	f.txs = newTxTable(txTableMax, time.Now(), f.ok, f.shed)
 	f.bufs.New = func() any { b := make([]byte, 0, 1500); return &b }
-	f.workers = newWorkerPool(maxInflight, fastWorkerIdle, func(j fastJob) { e.serveFast(j, false) })
+	f.workers = newWorkerPool(fastWorkers(), fastQueue, func(j fastJob) { e.serveFast(j, false) })
 	return f
 }
 
-// fastUDP is a UDP listener socket as sipgo reads it: MESSAGE requests
-// are taken by the fast path, every other datagram is returned.
+// fastUDP is a UDP listener socket as sipgo reads it (from one goroutine):
+// MESSAGE requests are taken by the fast path, every other datagram is
+// returned.
 type fastUDP struct {
 	*net.UDPConn
-	e *Endpoint
+	e       *Endpoint
+	stamped bool // the kernel stamps arrivals (enableRxTimestamps)
+	oob     [rxOOBSize]byte
+}
+
+func newFastUDP(c *net.UDPConn, e *Endpoint) *fastUDP {
+	return &fastUDP{UDPConn: c, e: e, stamped: enableRxTimestamps(c)}
 }
 
 // ReadFrom returns the next datagram that is not a MESSAGE request.
 func (c *fastUDP) ReadFrom(b []byte) (int, net.Addr, error) {
 	for {
-		n, src, err := c.ReadFromUDPAddrPort(b)
+		var arrived time.Time
+		var n int
+		var src netip.AddrPort
+		var err error
+		if c.stamped {
+			var oobn int
+			n, oobn, _, src, err = c.ReadMsgUDPAddrPort(b, c.oob[:])
+			arrived = rxTime(c.oob[:oobn])
+		} else {
+			n, src, err = c.ReadFromUDPAddrPort(b)
+		}
 		if err != nil {
 			return n, nil, err
 		}
-		if !c.e.takeUDP(c.UDPConn, b[:n], src) {
+		if !c.e.takeUDP(c.UDPConn, b[:n], src, arrived) {
 			return n, net.UDPAddrFromAddrPort(src), nil
 		}
 	}
@@ -105,18 +144,30 @@ func isMessageRequest(data []byte) bool {
 }
 
 // takeUDP takes a MESSAGE datagram for the fast path; false leaves it to
-// sipgo.
-func (e *Endpoint) takeUDP(conn *net.UDPConn, data []byte, src netip.AddrPort) bool {
+// sipgo. arrived is when the kernel received it, or the zero time if
+// unknown (then its read is its arrival).
+func (e *Endpoint) takeUDP(conn *net.UDPConn, data []byte, src netip.AddrPort, arrived time.Time) bool {
 	if !isMessageRequest(data) {
 		return false
 	}
 	if !e.enter() {
 		return true // closing: dropped, as sipgo drops it
 	}
-	j := fastJob{data: bytes.Clone(data), src: src, conn: conn, read: time.Now()}
+	now := time.Now()
+	if arrived.IsZero() || arrived.After(now) || now.Sub(arrived) > fastClockJump {
+		arrived = now
+	}
+	j := fastJob{data: bytes.Clone(data), src: src, conn: conn, read: arrived}
+	if now.Sub(arrived) > fastMaxQueueDelay {
+		// It waited too long in the socket's buffer: the backlog is
+		// already past the bound. Answer 503 here, before taking more
+		// work, so that the reader gains on the backlog.
+		e.serveFast(j, true)
+		return true
+	}
 	if !e.fast.workers.submit(j) {
-		// Every worker is busy: answer 503 on the reader, which is
-		// cheaper than queueing (RFC 3261 §21.5.4).
+		// Every worker is busy and the queue full: answer 503 on the
+		// reader (RFC 3261 §21.5.4).
 		e.serveFast(j, true)
 	}
 	return true
@@ -126,7 +177,12 @@ func (e *Endpoint) takeUDP(conn *net.UDPConn, data []byte, src netip.AddrPort) b
 // transaction and the pipeline; shed (or a wait since its read longer
 // than fastMaxQueueDelay) refuses it with 503. enter was called for it.
 func (e *Endpoint) serveFast(j fastJob, shed bool) {
-	defer e.leave()
+	var t *udpTx
+	defer func() {
+		if t == nil || !t.detached {
+			e.leave()
+		}
+	}()
 	now := time.Now()
 	wait := now.Sub(j.read)
 	e.fast.delay.Observe(wait.Seconds())
@@ -147,7 +203,7 @@ func (e *Endpoint) serveFast(j fastJob, shed bool) {
 	}
 	req.SetTransport("UDP")
 	req.SetSource(j.src.String())
-	t := &udpTx{e: e, conn: j.conn, dst: j.src, req: req, raw: j.data}
+	t = &udpTx{e: e, conn: j.conn, dst: j.src, req: req, raw: j.data}
 
 	var idBuf [256]byte
 	id, ok := appendTxID(idBuf[:0], req)
@@ -173,6 +229,13 @@ func (e *Endpoint) serveFast(j fastJob, shed bool) {
 	case txFull:
 		t.keyed = false // not remembered: answered statelessly
 		shed = true
+	}
+	if to := req.To(); shed && (to == nil || !hasTag(to.Params)) {
+		// Overloaded: refused before any other work (RFC 3261 §21.5.4),
+		// as the pipeline refuses it, with the reply all such share.
+		e.m.badRequests.WithLabelValues(badOverload).Inc()
+		_ = t.finish(e.fast.shed)
+		return
 	}
 	e.pipeline(req, t, shed)
 }
@@ -236,6 +299,10 @@ type udpTx struct {
 	key   txKey
 	keyed bool   // in the transaction table
 	tag   string // To tag to add (RFC 3261 §8.2.6.2); "" if the request has one
+	// detached: the handler left the final response to the core, whose
+	// answer ends the request's hold on the endpoint (startMessage). Set
+	// and read on the worker's goroutine only.
+	detached bool
 
 	final  atomic.Bool
 	mu     sync.Mutex
@@ -321,6 +388,8 @@ func (t *udpTx) send(b []byte) error {
 }
 
 func (t *udpTx) answered() bool { return t.final.Load() }
+
+func (t *udpTx) detachedFromHandler() bool { return t.detached }
 
 func (t *udpTx) wireSize() int { return len(t.raw) }
 

@@ -49,3 +49,14 @@ type Inbound interface {
 	// core knows no such dialog).
 	SIPBye(ctx context.Context, d translate.SIPDialog) error
 }
+
+// MessageStarter is an Inbound that can answer a MESSAGE later than its
+// SIPMessage returns: StartSIPMessage begins the delivery of m and calls
+// done exactly once with what SIPMessage would have returned, either
+// before it returns or afterwards from another goroutine (after waiting
+// for an error from the far side, say). MESSAGEs over UDP use it, so that
+// the endpoint's few workers never wait on the core; ctx bounds the work
+// and ends when the endpoint closes.
+type MessageStarter interface {
+	StartSIPMessage(ctx context.Context, m translate.SIPMessage, done func(error))
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
@@ -31,6 +32,7 @@ const coreTimeout = 8 * time.Second
 func (e *Endpoint) ServeMessages(in Inbound, maxBody int) {
 	types := messageTypes()
 	accept := strings.Join(types, ", ")
+	starter, _ := in.(MessageStarter)
 	e.HandleGateway(string(sipgosip.MESSAGE), func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		ct := mediaType(req)
 		if !containsFold(types, ct) {
@@ -61,15 +63,49 @@ func (e *Endpoint) ServeMessages(in Inbound, maxBody int) {
 		if via := req.Via(); via != nil {
 			m.TransactionID, _ = via.Params.Get("branch")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), coreTimeout)
-		defer cancel()
-		if err := in.SIPMessage(ctx, m); err != nil {
-			code, reason := statusOf(err)
-			e.respond(tx, req, code, reason)
+		if t, ok := tx.(*udpTx); ok && starter != nil {
+			e.startMessage(starter, t, req, m)
 			return
 		}
-		e.respond(tx, req, 200, "OK")
+		ctx, cancel := context.WithTimeout(context.Background(), coreTimeout)
+		defer cancel()
+		e.answerMessage(tx, req, in.SIPMessage(ctx, m))
 	}, types...)
+}
+
+// answerMessage sends the final response to a MESSAGE the core took (200)
+// or refused (err's status).
+func (e *Endpoint) answerMessage(tx sipgosip.ServerTransaction, req *sipgosip.Request, err error) {
+	if err != nil {
+		code, reason := statusOf(err)
+		e.respond(tx, req, code, reason)
+		return
+	}
+	e.respond(tx, req, 200, "OK")
+}
+
+// startMessage hands a MESSAGE of the UDP fast path to the core without
+// waiting for the outcome: if the core answers later than it returns, t is
+// detached from the worker (which goes on to the next request) and the
+// answer, sent from the core's goroutine, ends the request's hold on the
+// endpoint (enter/leave) instead.
+func (e *Endpoint) startMessage(starter MessageStarter, t *udpTx, req *sipgosip.Request, m translate.SIPMessage) {
+	const (
+		starting = iota
+		answeredFirst
+		returnedFirst
+	)
+	var state atomic.Int32
+	t.detached = true
+	starter.StartSIPMessage(e.coreCtx, m, func(err error) {
+		e.answerMessage(t, req, err)
+		if !state.CompareAndSwap(starting, answeredFirst) {
+			e.leave() // the worker left it to us
+		}
+	})
+	if !state.CompareAndSwap(starting, returnedFirst) {
+		t.detached = false // answered already: the worker's as usual
+	}
 }
 
 // SendMessage sends a MESSAGE (RFC 3428) built from m and waits for its

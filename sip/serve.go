@@ -33,7 +33,7 @@ func (e *Endpoint) pipeline(req *sipgosip.Request, w pipelineTx, shed bool) {
 	if (shed || e.busy.Load() > maxInflight) && req.Method != sipgosip.CANCEL && (req.To() == nil || !hasTag(req.To().Params)) {
 		// Overloaded: shed new work at once (RFC 3261 §21.5.4).
 		e.m.badRequests.WithLabelValues(badOverload).Inc()
-		e.respond(w, req, 503, "Service Unavailable", sipgosip.NewHeader("Retry-After", "5"))
+		e.respond(w, req, 503, "Service Unavailable", sipgosip.NewHeader("Retry-After", overloadRetryAfter))
 		return
 	}
 	defer func() {
@@ -58,7 +58,7 @@ func (e *Endpoint) pipeline(req *sipgosip.Request, w pipelineTx, shed bool) {
 		h = e.builtin(req.Method)
 	}
 	h(req, w)
-	if !w.answered() {
+	if !w.answered() && !w.detachedFromHandler() {
 		// The transaction would end without a final response.
 		e.log.Error("handler returned without a final response", "method", methodLabel(req.Method))
 		e.respond(w, req, 500, "Server Internal Error")
@@ -187,6 +187,10 @@ func (e *Endpoint) respond(tx sipgosip.ServerTransaction, req *sipgosip.Request,
 	}
 }
 
+// overloadRetryAfter is the Retry-After of a request refused for overload
+// (RFC 3261 §20.33), in seconds.
+const overloadRetryAfter = "5"
+
 // pipelineTx is the server transaction the pipeline hands to handlers:
 // responses get Server (RFC 3261 §20.35), final ones are counted, and it
 // knows whether one was sent.
@@ -197,6 +201,9 @@ type pipelineTx interface {
 	respondStatus(code int, reason string, headers []sipgosip.Header) error
 	// answered reports whether a final response was sent (or attempted).
 	answered() bool
+	// detachedFromHandler reports whether the handler left the final
+	// response to the core, which sends it later (MessageStarter).
+	detachedFromHandler() bool
 	// wireSize is the size of the request as received, -1 if unknown.
 	wireSize() int
 	// source is the transport address the request came from, the zero
@@ -242,6 +249,10 @@ func (t *serverTx) respondStatus(code int, reason string, headers []sipgosip.Hea
 func (t *serverTx) wireSize() int { return -1 }
 
 func (t *serverTx) source() netip.AddrPort { return netip.AddrPort{} }
+
+// detachedFromHandler reports false: the handler of a sipgo transaction
+// answers before it returns.
+func (t *serverTx) detachedFromHandler() bool { return false }
 
 func (t *serverTx) answered() bool {
 	t.mu.Lock()

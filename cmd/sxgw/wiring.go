@@ -14,6 +14,7 @@ var (
 	_ sip.ChatInbound        = (*gateway.Gateway)(nil)
 	_ sip.RoomInbound        = (*gateway.Gateway)(nil)
 	_ sip.ChatReceiptInbound = (*gateway.Gateway)(nil)
+	_ sip.MessageStarter     = (*gateway.Gateway)(nil)
 	_ xmpp.Inbound           = (*gateway.Gateway)(nil)
 	_ xmpp.RoomInbound       = (*gateway.Gateway)(nil)
 	_ xmpp.RoomPinger        = (*gateway.Gateway)(nil)
