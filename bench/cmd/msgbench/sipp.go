@@ -159,6 +159,9 @@ func (e *env) runUAC(ctx context.Context, r uacRun) (sippStats, time.Duration, e
 		"-r", strconv.Itoa(r.rate), "-rp", "1000", "-m", strconv.Itoa(r.count),
 		"-l", strconv.Itoa(max(4*r.rate, 1000)),
 		"-buff_size", strconv.Itoa(sippBuffer),
+		// A MESSAGE refused (503 under overload) is a failed call, not a
+		// dialog to end: no BYE, which would add load of its own.
+		"-default_behaviors", "all,-bye",
 		"-nostdin", "-timeout", strconv.Itoa(int(limit.Seconds())) + "s",
 		"-trace_stat", "-stf", stats, "-fd", "1",
 	}

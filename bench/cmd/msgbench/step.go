@@ -120,7 +120,7 @@ func sxgwNotes(before, after map[string]float64) []string {
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(after)) {
 		d := after[k] - before[k]
-		if d <= 0 || strings.Contains(k, `result="ok"`) {
+		if d <= 0 || strings.Contains(k, `result="ok"`) || strings.Contains(k, `class="2xx"`) {
 			continue
 		}
 		out = append(out, fmt.Sprintf("sxgw %s +%.0f", k, d))
@@ -130,7 +130,7 @@ func sxgwNotes(before, after map[string]float64) []string {
 
 // gatewayCounters are the sxgw counters whose movement a step reports.
 func gatewayCounters() []string {
-	return []string{"sxgw_gateway_messages_total", "sxgw_xmpp_bounced_stanzas_total"}
+	return []string{"sxgw_gateway_messages_total", "sxgw_xmpp_bounced_stanzas_total", "sxgw_sip_requests_total", "sxgw_sip_retransmissions_absorbed_total"}
 }
 
 // settle waits until count() reaches want or stops moving for quiet,
