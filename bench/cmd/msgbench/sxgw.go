@@ -55,6 +55,11 @@ trusted_peers = ["127.0.0.0/8"]
 [dns]
 server = %q
 
+[msrp]
+# One-shot messages: XMPP chat messages go out as SIP MESSAGE (RFC 7572),
+# not in MSRP sessions (RFC 7573), which the sipp UAS does not answer.
+chats = false
+
 [conference]
 domain = %q
 
