@@ -144,6 +144,9 @@ func (e *Endpoint) attempt(ctx context.Context, base *sipgosip.Request, t Target
 	if err := e.stamp(ctx, r, t); err != nil {
 		return nil, err
 	}
+	if conn, ok := e.fastAttempt(r, t); ok {
+		return e.attemptUDP(ctx, r, t, conn)
+	}
 	res, err := e.client.Do(ctx, r)
 	if err != nil {
 		return nil, err

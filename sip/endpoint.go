@@ -36,6 +36,9 @@ type Endpoint struct {
 	client *sipgo.Client
 	parser *sipgosip.Parser
 	fast   *fastPath // MESSAGE over UDP, outside sipgo's transactions
+	// clients are the non-INVITE client transactions over UDP run outside
+	// sipgo's.
+	clients *clientTxs
 
 	routes   atomic.Pointer[routes]
 	events   atomic.Pointer[subscriptionConfig] // set by ServeSubscriptions
@@ -96,6 +99,7 @@ func New(o Options) (*Endpoint, error) {
 	}
 	e.coreCtx, e.coreCancel = context.WithCancel(context.Background())
 	e.fast = newFastPath(e)
+	e.clients = newClientTxs()
 	if o.Registerer != nil {
 		for _, c := range []prometheus.Collector{e.fast.absorbs, e.fast.delay} {
 			if err := o.Registerer.Register(c); err != nil {
@@ -232,6 +236,7 @@ func (e *Endpoint) bind(ctx context.Context, spec listenSpec) (boundListener, er
 		// MESSAGE requests are taken off the socket by the fast path;
 		// sipgo reads everything else through fc.
 		fc := newFastUDP(uc, e)
+		e.clients.addConn(uc)
 		// Pool the socket now, as sipgo's serve loop will, so that requests
 		// sent right after Start already leave from it.
 		e.ua.TransportLayer().Pool("udp").Add(conn.LocalAddr().String(), &sipgosip.UDPConnection{

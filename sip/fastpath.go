@@ -101,8 +101,8 @@ func newFastPath(e *Endpoint) *fastPath {
 }
 
 // fastUDP is a UDP listener socket as sipgo reads it (from one goroutine):
-// MESSAGE requests are taken by the fast path, every other datagram is
-// returned.
+// MESSAGE requests and the responses of fast-path client transactions
+// are taken by the fast path, every other datagram is returned.
 type fastUDP struct {
 	*net.UDPConn
 	e       *Endpoint
@@ -114,7 +114,7 @@ func newFastUDP(c *net.UDPConn, e *Endpoint) *fastUDP {
 	return &fastUDP{UDPConn: c, e: e, stamped: enableRxTimestamps(c)}
 }
 
-// ReadFrom returns the next datagram that is not a MESSAGE request.
+// ReadFrom returns the next datagram the fast path does not take.
 func (c *fastUDP) ReadFrom(b []byte) (int, net.Addr, error) {
 	for {
 		var arrived time.Time
@@ -131,7 +131,7 @@ func (c *fastUDP) ReadFrom(b []byte) (int, net.Addr, error) {
 		if err != nil {
 			return n, nil, err
 		}
-		if !c.e.takeUDP(c.UDPConn, b[:n], src, arrived) {
+		if !c.e.takeUDP(c.UDPConn, b[:n], src, arrived) && !c.e.takeResponse(b[:n]) {
 			return n, net.UDPAddrFromAddrPort(src), nil
 		}
 	}
