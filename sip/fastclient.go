@@ -25,12 +25,16 @@ import (
 // the other transports stay with sipgo.
 
 // clientTxs are the fast path's client transactions waiting for their
-// final response, by branch.
+// final response, by branch, and the branches of those completed within
+// Timer K (T4 over UDP, RFC 3261 §17.1.2.2), whose late copies of the
+// final response are absorbed.
 type clientTxs struct {
-	n     atomic.Int64 // len(txs), read without the lock
+	n     atomic.Int64 // transactions waiting or completed within T4
 	mu    sync.Mutex
 	txs   map[string]*clientTx
-	conns sync.Map // netip.AddrPort (local, unmapped) -> *net.UDPConn: UDP listeners
+	done  [2]map[string]struct{} // completed: this T4 period and the last
+	since time.Time              // start of done[0]'s period
+	conns sync.Map               // netip.AddrPort (local, unmapped) -> *net.UDPConn: UDP listeners
 }
 
 // clientTx is one transaction's side the reader talks to.
@@ -40,7 +44,27 @@ type clientTx struct {
 	final      chan *sipgosip.Response // buffered: the first final response
 }
 
-func newClientTxs() *clientTxs { return &clientTxs{txs: map[string]*clientTx{}} }
+func newClientTxs() *clientTxs {
+	return &clientTxs{txs: map[string]*clientTx{}, done: [2]map[string]struct{}{{}, {}}, since: time.Now()}
+}
+
+// rotate starts a new T4 period when the current one is over; branches
+// completed two periods ago (at least T4) are forgotten. Holds c.mu.
+func (c *clientTxs) rotate(now time.Time) {
+	if now.Sub(c.since) < sipgosip.T4 {
+		return
+	}
+	if now.Sub(c.since) >= 2*sipgosip.T4 {
+		clear(c.done[1])
+	} else {
+		c.done[1] = c.done[0]
+	}
+	c.done[0] = map[string]struct{}{}
+	c.since = now
+	c.count()
+}
+
+func (c *clientTxs) count() { c.n.Store(int64(len(c.txs) + len(c.done[0]) + len(c.done[1]))) }
 
 // addConn records a UDP listener socket requests may leave from.
 func (c *clientTxs) addConn(uc *net.UDPConn) {
@@ -70,21 +94,35 @@ func (c *clientTxs) add(branch string, tx *clientTx) bool {
 		return false
 	}
 	c.txs[branch] = tx
-	c.n.Add(1)
+	c.count()
 	return true
 }
 
-func (c *clientTxs) remove(branch string) {
-	c.mu.Lock()
-	delete(c.txs, branch)
-	c.n.Store(int64(len(c.txs)))
-	c.mu.Unlock()
-}
-
-func (c *clientTxs) get(branch string) *clientTx {
+// remove ends the transaction of branch; completed, its branch is kept
+// for Timer K.
+func (c *clientTxs) remove(branch string, completed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.txs[branch]
+	delete(c.txs, branch)
+	c.rotate(time.Now())
+	if completed {
+		c.done[0][branch] = struct{}{}
+	}
+	c.count()
+}
+
+// get returns the transaction of branch, or completed if its final
+// response came within Timer K.
+func (c *clientTxs) get(branch string) (tx *clientTx, completed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rotate(time.Now())
+	if tx := c.txs[branch]; tx != nil {
+		return tx, false
+	}
+	_, a := c.done[0][branch]
+	_, b := c.done[1][branch]
+	return nil, a || b
 }
 
 // fastAttempt reports whether r, stamped for t, goes as a fast-path
@@ -108,7 +146,8 @@ func (e *Endpoint) attemptUDP(ctx context.Context, r *sipgosip.Request, t Target
 	if branch == "" || !e.clients.add(branch, tx) {
 		return nil, fmt.Errorf("%w: branch %q not unique", ErrBadRequest, branch)
 	}
-	defer e.clients.remove(branch)
+	completed := false
+	defer func() { e.clients.remove(branch, completed) }()
 
 	var b bytes.Buffer
 	r.StringWrite(&b)
@@ -130,6 +169,7 @@ func (e *Endpoint) attemptUDP(ctx context.Context, r *sipgosip.Request, t Target
 	for {
 		select {
 		case res := <-tx.final:
+			completed = true
 			return res, nil
 		case <-timerE.C:
 			if tx.proceeding.Load() {
@@ -174,7 +214,10 @@ func (e *Endpoint) takeResponse(data []byte) bool {
 		return false
 	}
 	branch, _ := via.Params.Get("branch")
-	tx := e.clients.get(branch)
+	tx, completed := e.clients.get(branch)
+	if completed {
+		return true // a late copy of a final response (Timer K): absorbed
+	}
 	if tx == nil || cseq.MethodName != tx.method {
 		return false
 	}

@@ -58,8 +58,8 @@ func TestFastClientTransaction(t *testing.T) {
 	if first == nil {
 		t.Fatal("no request")
 	}
-	if e.clients.n.Load() != 1 {
-		t.Fatalf("%d fast-path transactions, want 1", e.clients.n.Load())
+	if n := waiting(e); n != 1 {
+		t.Fatalf("%d fast-path transactions, want 1", n)
 	}
 	// Unanswered: the same bytes again after T1, then 2*T1 later.
 	second := uas.recv(3 * time.Second)
@@ -89,8 +89,24 @@ func TestFastClientTransaction(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no final response")
 	}
-	if n := e.clients.n.Load(); n != 0 {
+	if n := waiting(e); n != 0 {
 		t.Errorf("%d transactions left", n)
+	}
+	// Its branch is kept for Timer K: a late copy of the final response
+	// is absorbed, not handed to sipgo.
+	branch := func() string {
+		msg, err := sipgosip.NewParser().ParseSIP(first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := msg.(*sipgosip.Request).Via().Params.Get("branch")
+		return b
+	}()
+	if _, completed := e.clients.get(branch); !completed {
+		t.Error("completed branch not remembered")
+	}
+	if !e.takeResponse(respondTo(t, first, 486, "")) {
+		t.Error("late copy of the final response not absorbed")
 	}
 	if b := uas.recv(600 * time.Millisecond); b != nil {
 		t.Errorf("sent after the final response:\n%s", b)
@@ -127,7 +143,40 @@ func TestFastClientTransactionCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("still waiting after cancel")
 	}
-	if n := e.clients.n.Load(); n != 0 {
+	if n := waiting(e); n != 0 {
 		t.Errorf("%d transactions left", n)
+	}
+}
+
+// waiting counts the fast-path client transactions still waiting.
+func waiting(e *Endpoint) int {
+	e.clients.mu.Lock()
+	defer e.clients.mu.Unlock()
+	return len(e.clients.txs)
+}
+
+// Completed branches are forgotten after two T4 periods.
+func TestClientTxsTimerK(t *testing.T) {
+	c := newClientTxs()
+	t0 := c.since
+	c.add("z9hG4bK-a", &clientTx{})
+	c.remove("z9hG4bK-a", true)
+	c.add("z9hG4bK-b", &clientTx{})
+	c.remove("z9hG4bK-b", false)
+	c.mu.Lock()
+	c.rotate(t0.Add(sipgosip.T4))
+	_, kept := c.done[1]["z9hG4bK-a"]
+	c.rotate(t0.Add(2 * sipgosip.T4))
+	_, gone := c.done[1]["z9hG4bK-a"]
+	_, gone0 := c.done[0]["z9hG4bK-a"]
+	c.mu.Unlock()
+	if !kept || gone || gone0 {
+		t.Errorf("kept one period %v, after two %v/%v", kept, gone, gone0)
+	}
+	if _, completed := c.get("z9hG4bK-b"); completed {
+		t.Error("a transaction that ended without a final response counted as completed")
+	}
+	if c.n.Load() != 0 {
+		t.Errorf("n = %d, want 0", c.n.Load())
 	}
 }

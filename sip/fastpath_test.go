@@ -51,11 +51,37 @@ func (c *msgCore) SIPMessage(ctx context.Context, m translate.SIPMessage) error 
 // for "block" (as the gateway answers after its error window): the fast
 // path's worker must not wait for it.
 func (c *msgCore) StartSIPMessage(ctx context.Context, m translate.SIPMessage, done func(error)) {
-	if string(m.Body) == "block" {
+	switch string(m.Body) {
+	case "block":
 		go func() { done(c.SIPMessage(ctx, m)) }()
 		return
+	case "panic":
+		panic("core bug")
 	}
 	done(c.SIPMessage(ctx, m))
+}
+
+// A core that panics while starting a MESSAGE gets it answered 500, and
+// the request no longer counts as in flight: Close returns.
+func TestFastPathStarterPanics(t *testing.T) {
+	e, _ := startEndpoint(t, Options{})
+	e.ServeMessages(newMsgCore(), 1024)
+	p := newUDPPeer(t, addrOf(t, e, TransportUDP))
+	p.send(p.messageRequest("", "text/plain", "panic"))
+	b := p.recv(3 * time.Second)
+	if b == nil {
+		t.Fatal("no response")
+	}
+	if res := parseResponse(t, b); res.StatusCode != 500 {
+		t.Fatalf("got %d, want 500", res.StatusCode)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- e.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hangs on the request whose core panicked")
+	}
 }
 
 // udpPeer is a SIP UA on a UDP socket of its own.

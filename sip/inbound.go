@@ -55,8 +55,8 @@ type Inbound interface {
 // done exactly once with what SIPMessage would have returned, either
 // before it returns or afterwards from another goroutine (after waiting
 // for an error from the far side, say). MESSAGEs over UDP use it, so that
-// the endpoint's few workers never wait on the core; ctx bounds the work
-// and ends when the endpoint closes.
+// the endpoint's few workers never wait on the core; ctx ends when the
+// endpoint closes, and the core bounds its own waits.
 type MessageStarter interface {
 	StartSIPMessage(ctx context.Context, m translate.SIPMessage, done func(error))
 }

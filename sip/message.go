@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -96,16 +97,25 @@ func (e *Endpoint) startMessage(starter MessageStarter, t *udpTx, req *sipgosip.
 		returnedFirst
 	)
 	var state atomic.Int32
-	t.detached = true
 	starter.StartSIPMessage(e.coreCtx, m, func(err error) {
-		e.answerMessage(t, req, err)
-		if !state.CompareAndSwap(starting, answeredFirst) {
-			e.leave() // the worker left it to us
+		late := !state.CompareAndSwap(starting, answeredFirst)
+		if late {
+			// On the core's goroutine: the pipeline's recover is gone.
+			defer e.leave() // the worker left it to us
+			defer func() {
+				if p := recover(); p != nil {
+					e.log.Error("answering a MESSAGE panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					if !t.answered() {
+						e.respond(t, req, 500, "Server Internal Error")
+					}
+				}
+			}()
 		}
+		e.answerMessage(t, req, err)
 	})
-	if !state.CompareAndSwap(starting, returnedFirst) {
-		t.detached = false // answered already: the worker's as usual
-	}
+	// Detached only once the call returned without an answer: if it
+	// panicked, the worker still holds the request (and leaves it).
+	t.detached = state.CompareAndSwap(starting, returnedFirst)
 }
 
 // SendMessage sends a MESSAGE (RFC 3428) built from m and waits for its

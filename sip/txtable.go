@@ -80,8 +80,9 @@ const (
 // txTable is the non-INVITE server transaction table of the UDP fast path:
 // bounded, expiring by generations, one mutex (held for a map operation).
 //
-// The maps hold no pointers, so that the garbage collector does not walk
-// them (at 20,000 MESSAGEs a second they hold most of a million entries):
+// The transaction maps hold no pointers, so that the garbage collector does
+// not walk them (at 20,000 MESSAGEs a second they hold most of a million
+// entries); only the few replies of their own sit in small side maps:
 // an entry is a txRef, Trying, one of the replies every transaction shares
 // (200 OK, the overload 503), or the number of a reply of its own kept in
 // its generation's side map with it.
