@@ -289,15 +289,28 @@ func (cs *chats) SIPAck(ctx context.Context, d translate.SIPDialog) {
 		cs.in.SIPAck(ctx, d)
 		return
 	}
+	// Tracked like the chats' endings, so that Close waits for it; the
+	// connection gives up when the endpoint closes.
+	cs.mu.Lock()
+	if cs.stopped {
+		// The endpoint is closing: no connection, and no BYE from a
+		// transport that is going away.
+		cs.mu.Unlock()
+		cs.end(ch, false)
+		return
+	}
+	cs.ending.Add(1)
+	cs.mu.Unlock()
 	go func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cs.ending.Done()
+		cctx, cancel := context.WithTimeout(cs.life, 30*time.Second)
 		defer cancel()
 		if err := ch.session.Connect(cctx, ch.remote, ch.active, ch.fingerprints...); err != nil {
 			if reason := connectReason(err); reason != "" {
 				cs.met.setupFailed(reason)
 			}
 			cs.e.log.Info("MSRP chat connection failed", "err", err)
-			cs.end(ch, true)
+			cs.end(ch, cs.life.Err() == nil) // no BYE once the endpoint closes
 		}
 	}()
 }

@@ -182,6 +182,10 @@ func TestOptionsWithSipgoClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// In the pool before the first request, as ServeUDP will put it.
+	ua.TransportLayer().Pool("udp").Add(lc.LocalAddr().String(), &sipgosip.UDPConnection{
+		PacketConn: lc, PacketAddr: lc.LocalAddr().String(), Listener: true,
+	})
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.ServeUDP(lc) }()
 	defer func() { lc.Close(); <-served }()
@@ -189,8 +193,16 @@ func TestOptionsWithSipgoClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	udpClient, err := sipgo.NewClient(ua, sipgo.WithClientConnectionAddr(lc.LocalAddr().String()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, transport := range []string{TransportUDP, TransportTCP, TransportTLS} {
 		t.Run(transport, func(t *testing.T) {
+			client := client
+			if transport == TransportUDP {
+				client = udpClient
+			}
 			addr := addrOf(t, e, transport)
 			req := sipgosip.NewRequest(sipgosip.OPTIONS, mustURI(t, "sip:example.test:"+strconv.Itoa(int(addr.Port()))))
 			req.SetTransport(strings.ToUpper(transport))
