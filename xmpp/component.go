@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,10 @@ type Component struct {
 	rt     *router
 	log    *slog.Logger
 	queue  chan *Element
+	// unsent is a batch whose write failed, sent first on the next stream
+	// (some of it may have reached the server: at least once rather than
+	// lost). Used by the run goroutine only.
+	unsent []*Element
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -205,19 +210,32 @@ func (c *Component) serve(x *xconn) error {
 	}()
 	bt := newBatcher()
 	defer bt.stop()
+	write := func(batch []*Element) error {
+		err := x.send(batch...)
+		bt.wrote()
+		if err != nil {
+			c.unsent = append(c.unsent[:0], batch...)
+			x.abort()
+			<-readErr
+			return err
+		}
+		for _, st := range batch {
+			c.m.stanzas.WithLabelValues("out", stanzaKind(st)).Inc()
+		}
+		return nil
+	}
+	if len(c.unsent) > 0 {
+		batch := slices.Clone(c.unsent)
+		c.unsent = c.unsent[:0]
+		if err := write(batch); err != nil {
+			return err
+		}
+	}
 	for {
 		select {
 		case st := <-c.queue:
-			batch := bt.gather(st, c.queue, c.ctx.Done())
-			err := x.send(batch...)
-			bt.wrote()
-			if err != nil {
-				x.abort()
-				<-readErr
+			if err := write(bt.gather(st, c.queue, c.ctx.Done())); err != nil {
 				return err
-			}
-			for _, st := range batch {
-				c.m.stanzas.WithLabelValues("out", stanzaKind(st)).Inc()
 			}
 		case err := <-readErr:
 			var se *StreamError
