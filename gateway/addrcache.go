@@ -11,7 +11,12 @@ import (
 
 // addrCacheMax bounds the addresses an addrCache remembers; when full it
 // starts over empty, which costs one mapping per address seen again.
-const addrCacheMax = 8192
+// addrCacheLongest is the longest URI remembered, so that the cache stays
+// within a few MiB whatever URIs peers send.
+const (
+	addrCacheMax     = 8192
+	addrCacheLongest = 256
+)
 
 // addrCache remembers SIP URIs already mapped to JIDs (RFC 7247 §3.2) for
 // one set of AddressOptions. The mapping is a pure function of the URI,
@@ -44,7 +49,7 @@ func (c *addrCache) jid(uri string) (jid.JID, error) {
 		return v.(jid.JID), nil
 	}
 	j, err := translate.SIPToJID(uri, c.opts)
-	if err != nil {
+	if err != nil || len(uri) > addrCacheLongest {
 		return j, err
 	}
 	if g.n.Add(1) > addrCacheMax {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sxgw/sxgw/translate"
@@ -38,5 +39,14 @@ func TestAddrCache(t *testing.T) {
 	}
 	if j, err := c.jid("sip:alice@xmpp.test"); err != nil || j.String() != "alice@xmpp.test" {
 		t.Errorf("after rollover: %v, %v", j, err)
+	}
+	// A long URI is mapped but not remembered.
+	long := "sip:" + strings.Repeat("a", addrCacheLongest) + "@xmpp.test"
+	before := c.gen.Load().n.Load()
+	if _, err := c.jid(long); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept := c.gen.Load().m.Load(long); kept || c.gen.Load().n.Load() != before {
+		t.Error("a long URI was remembered")
 	}
 }
