@@ -31,6 +31,7 @@ type stepResult struct {
 	sxgwUS    float64 // sxgw CPU µs per sent message
 	sxgwCore  float64 // sxgw CPU, % of one core over the step
 	sinkUS    float64 // CPU µs per message of the far end (see table.sink)
+	uacCore   float64 // % of a core the sipp UAC used (SIP -> XMPP), 0 otherwise
 	restCore  float64 // machine CPU not used by the benchmark's processes, % of one core
 	notes     []string
 	why       string // why the step does not pass; "" when it does
@@ -104,6 +105,11 @@ func (m meter) account(r *stepResult, before, after usage, extra time.Duration) 
 	}
 	if r.delivered > 0 {
 		r.sinkUS = float64(sink.Microseconds()) / float64(r.delivered)
+	}
+	if extra > 0 && wall > 0 {
+		// sipp's whole run, warm-up of the step and drain included: a
+		// little more than the window measured.
+		r.uacCore = 100 * extra.Seconds() / wall.Seconds()
 	}
 	ours := sx + (after.sink - before.sink) + (after.self - before.self) + extra
 	if rest := (after.busy - before.busy) - ours; wall > 0 && rest > 0 {

@@ -19,11 +19,11 @@ type table struct {
 func (t *table) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== %s\n", t.title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\ttarget/s\toffered/s\tdelivered/s\tloss %\tretrans\tfailed\tp50 ms\tp99 ms\tsxgw µs/msg\tsxgw core %\tfar end µs/msg\tother load %\t")
+	fmt.Fprintln(tw, "step\ttarget/s\toffered/s\tdelivered/s\tloss %\tretrans\tfailed\tp50 ms\tp99 ms\tsxgw µs/msg\tsxgw core %\tfar end µs/msg\tsipp UAC core %\tother load %\t")
 	for _, r := range t.rows {
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.3f\t%d\t%d\t%s\t%s\t%.1f\t%.0f\t%.1f\t%.0f\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.3f\t%d\t%d\t%s\t%s\t%.1f\t%.0f\t%.1f\t%.0f\t%.0f\t\n",
 			r.label, r.target, r.offered, r.rate, r.lossPct, r.retrans, r.failed,
-			ms(r.p50), ms(r.p99), r.sxgwUS, r.sxgwCore, r.sinkUS, r.restCore)
+			ms(r.p50), ms(r.p99), r.sxgwUS, r.sxgwCore, r.sinkUS, r.uacCore, r.restCore)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "far end = %s; other load = machine CPU not used by the benchmark's processes (other jobs, softirq)\n", t.sink)
