@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/netip"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/sxgw/sxgw/sip"
 	"github.com/sxgw/sxgw/translate"
 )
 
@@ -27,53 +25,11 @@ const endpointWindow = 64
 // message, the UA's sends and receives (two syscalls per op) included.
 func BenchmarkSIPEndpointMessages(b *testing.B) {
 	in := &acceptingInbound{}
-	ep, err := sip.New(sip.Options{
-		Listen:       []string{"udp:127.0.0.1:0"},
-		Domains:      []string{sipDomain},
-		TrustedPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ep.ServeMessages(in, sip.DefaultMaxMessageSize)
-	if err := ep.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = ep.Close() })
-	dst := ep.Addrs()[0].Addr.(*net.UDPAddr).AddrPort()
-
-	ua, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	_ = ua.SetReadBuffer(4 << 20)
-	local := ua.LocalAddr().(*net.UDPAddr)
+	_, dst := startSIPEndpoint(b, in)
 	slots := make(chan struct{}, endpointWindow)
 	var ok, other atomic.Int64
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		buf := make([]byte, 64<<10)
-		for {
-			n, _, err := ua.ReadFromUDPAddrPort(buf)
-			if err != nil {
-				return
-			}
-			switch s := statusOf(buf[:n]); {
-			case s == 200:
-				ok.Add(1)
-			case s >= 300:
-				other.Add(1)
-			default:
-				continue // provisional
-			}
-			select {
-			case <-slots:
-			default:
-			}
-		}
-	}()
-	b.Cleanup(func() { ua.Close(); <-readDone })
+	ua := startUA(b, 4<<20, windowed(slots, &ok, &other))
+	local := ua.LocalAddr().(*net.UDPAddr)
 
 	// The datagrams are built before the clock starts: the UA's cost is
 	// its two syscalls per message only.

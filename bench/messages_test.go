@@ -41,38 +41,10 @@ func BenchmarkSIPToXMPP(b *testing.B) {
 		return current.Load().XMPPStanza(ctx, st)
 	}))
 
-	ua, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	_ = ua.SetReadBuffer(4 << 20)
-	local := ua.LocalAddr().(*net.UDPAddr)
 	slots := make(chan struct{}, window)
 	var ok, other atomic.Int64
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		buf := make([]byte, 64<<10)
-		for {
-			n, _, err := ua.ReadFromUDPAddrPort(buf)
-			if err != nil {
-				return
-			}
-			switch s := statusOf(buf[:n]); {
-			case s == 200:
-				ok.Add(1)
-			case s >= 300:
-				other.Add(1)
-			default:
-				continue // provisional
-			}
-			select {
-			case <-slots:
-			default:
-			}
-		}
-	}()
-	b.Cleanup(func() { ua.Close(); <-readDone })
+	ua := startUA(b, 4<<20, windowed(slots, &ok, &other))
+	local := ua.LocalAddr().(*net.UDPAddr)
 
 	var pkt []byte
 	send := func(i int) {

@@ -3,12 +3,10 @@ package bench
 import (
 	"context"
 	"net"
-	"net/netip"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/sxgw/sxgw/sip"
 	"github.com/sxgw/sxgw/translate"
 )
 
@@ -28,48 +26,19 @@ const (
 // when lost stays at 0: the overload is refused, not dropped.
 func BenchmarkSIPEndpointOverload(b *testing.B) {
 	in := &busyInbound{work: overloadWork}
-	ep, err := sip.New(sip.Options{
-		Listen:       []string{"udp:127.0.0.1:0"},
-		Domains:      []string{sipDomain},
-		TrustedPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ep.ServeMessages(in, sip.DefaultMaxMessageSize)
-	if err := ep.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = ep.Close() })
-	dst := ep.Addrs()[0].Addr.(*net.UDPAddr).AddrPort()
-
-	ua, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	_ = ua.SetReadBuffer(16 << 20)
-	local := ua.LocalAddr().(*net.UDPAddr)
+	ep, dst := startSIPEndpoint(b, in)
 	var ok, shed, other atomic.Int64
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		buf := make([]byte, 64<<10)
-		for {
-			n, _, err := ua.ReadFromUDPAddrPort(buf)
-			if err != nil {
-				return
-			}
-			switch s := statusOf(buf[:n]); {
-			case s == 200:
-				ok.Add(1)
-			case s == 503:
-				shed.Add(1)
-			case s >= 300:
-				other.Add(1)
-			}
+	ua := startUA(b, 16<<20, func(s int) {
+		switch s {
+		case 200:
+			ok.Add(1)
+		case 503:
+			shed.Add(1)
+		default:
+			other.Add(1)
 		}
-	}()
-	b.Cleanup(func() { ua.Close(); <-readDone })
+	})
+	local := ua.LocalAddr().(*net.UDPAddr)
 
 	pkts := make([][]byte, b.N)
 	for i := range pkts {
