@@ -232,13 +232,6 @@ func (e *Endpoint) serveFast(j fastJob, shed bool) {
 		t.keyed = false // not remembered: answered statelessly
 		shed = true
 	}
-	if to := req.To(); shed && (to == nil || !hasTag(to.Params)) {
-		// Overloaded: refused before any other work (RFC 3261 §21.5.4),
-		// as the pipeline refuses it, with the reply all such share.
-		e.m.badRequests.WithLabelValues(badOverload).Inc()
-		_ = t.finish(e.fast.shed)
-		return
-	}
 	e.pipeline(req, t, shed)
 }
 

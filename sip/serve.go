@@ -33,6 +33,11 @@ func (e *Endpoint) pipeline(req *sipgosip.Request, w pipelineTx, shed bool) {
 	if (shed || e.busy.Load() > maxInflight) && req.Method != sipgosip.CANCEL && (req.To() == nil || !hasTag(req.To().Params)) {
 		// Overloaded: shed new work at once (RFC 3261 §21.5.4).
 		e.m.badRequests.WithLabelValues(badOverload).Inc()
+		if t, ok := w.(*udpTx); ok {
+			// The fast path's transactions share one stored 503.
+			_ = t.finish(e.fast.shed)
+			return
+		}
 		e.respond(w, req, 503, "Service Unavailable", sipgosip.NewHeader("Retry-After", overloadRetryAfter))
 		return
 	}
