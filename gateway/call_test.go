@@ -411,24 +411,32 @@ func TestCallContentAddFromXMPP(t *testing.T) {
 	}
 }
 
-// XEP-0176 §5.9: an ICE restart (transport-info with a new ufrag) of an
-// established call is offered to the SIP party in a re-INVITE.
-func TestCallICERestartFromXMPP(t *testing.T) {
+// iceCallFromXMPP sets up a call from alice (XMPP) to carol (SIP) with the
+// ICE vector's offer as session sid, answered: session-accept sent.
+func iceCallFromXMPP(t *testing.T, sid string) (g *Gateway, s *fakeSIP, alice, carol jid.JID, si *jingle.Jingle) {
+	t.Helper()
 	g, x, s := newTestGateway(t, nil)
-	ctx := context.Background()
-	alice := jid.MustParse("alice@xmpp.test/laptop")
-	carol := jid.MustParse("carol@sip.test/sip")
+	alice = jid.MustParse("alice@xmpp.test/laptop")
+	carol = jid.MustParse("carol@sip.test/sip")
 	media, err := jingle.NewMapping(jingle.RoleInitiator, 1).SDPToJingle(jingle.Offer, vector(t, "own-12-blink-ice-sdes-avp.sdp"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	si := media.Jingle(jingle.ActionSessionInitiate, "ice-1")
+	si = media.Jingle(jingle.ActionSessionInitiate, sid)
 	si.Initiator = alice.String()
 	body, _ := si.Encode()
-	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
+	if err := g.XMPPJingle(context.Background(), translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
 		t.Fatal(err)
 	}
 	waitJingle(t, x, jingle.ActionSessionAccept)
+	return g, s, alice, carol, si
+}
+
+// XEP-0176 §5.9: an ICE restart (transport-info with a new ufrag) of an
+// established call is offered to the SIP party in a re-INVITE.
+func TestCallICERestartFromXMPP(t *testing.T) {
+	g, s, alice, carol, si := iceCallFromXMPP(t, "ice-1")
+	ctx := context.Background()
 	ct := si.Contents[0]
 	if ct.ICEUDP == nil {
 		t.Fatal("the vector has no ICE transport")
@@ -436,7 +444,7 @@ func TestCallICERestartFromXMPP(t *testing.T) {
 	restart := jingle.Content{Creator: ct.Creator, Name: ct.Name, ICEUDP: &jingle.ICEUDPTransport{Ufrag: "NEWU", Pwd: "newpasswordnewpasswordxx",
 		Candidates: []jingle.ICECandidate{{Component: 1, Foundation: "9", Generation: 1, ID: "r1", IP: "192.0.2.99", Port: 40000, Priority: 2130706431, Protocol: "udp", Type: "host"}}}}
 	ti := &jingle.Jingle{Action: jingle.ActionTransportInfo, SID: "ice-1", Contents: []jingle.Content{restart}}
-	body, err = ti.Encode()
+	body, err := ti.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,21 +571,8 @@ func TestCallReinvitesInOrder(t *testing.T) {
 // XEP-0176 trickle after the SIP party got its SDP: the late candidates go
 // in one re-INVITE once the trickle pauses, not one per candidate.
 func TestCallLateCandidates(t *testing.T) {
-	g, x, s := newTestGateway(t, nil)
+	g, s, alice, carol, si := iceCallFromXMPP(t, "late-1")
 	ctx := context.Background()
-	alice := jid.MustParse("alice@xmpp.test/laptop")
-	carol := jid.MustParse("carol@sip.test/sip")
-	media, err := jingle.NewMapping(jingle.RoleInitiator, 1).SDPToJingle(jingle.Offer, vector(t, "own-12-blink-ice-sdes-avp.sdp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	si := media.Jingle(jingle.ActionSessionInitiate, "late-1")
-	si.Initiator = alice.String()
-	body, _ := si.Encode()
-	if err := g.XMPPJingle(ctx, translate.JingleIQ{From: alice, To: carol, ID: "i1", Payload: body}); err != nil {
-		t.Fatal(err)
-	}
-	waitJingle(t, x, jingle.ActionSessionAccept)
 	ct := si.Contents[0]
 	for i, ip := range []string{"192.0.2.71", "192.0.2.72"} {
 		cand := jingle.Content{Creator: ct.Creator, Name: ct.Name, ICEUDP: &jingle.ICEUDPTransport{Ufrag: ct.ICEUDP.Ufrag, Pwd: ct.ICEUDP.Pwd,
